@@ -92,8 +92,20 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.template_partials(uuid, flowcomm.channel, text) IS 'Partials ({{> partial_name}}) available to a business on a channel, resolved through the locale chain';
 
+-- optional_variables: names a template only tests or defaults — block
+-- conditions ({{#if x}}, {{#unless x}}, {{#each x}}, {{#with x}}, {{#x}},
+-- {{^x}}) and first arguments of {{default x ...}}.  Missing ones render as
+-- empty/false, so they are not required.
+CREATE FUNCTION flowcomm.optional_variables(source text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT coalesce(array_agg(DISTINCT m[2]), '{}')
+	  FROM regexp_matches(source,
+			'\{\{~?\s*(#\s*(?:if|unless|each|with)\s+|#\s*|\^\s*|default\s+)([A-Za-z_][A-Za-z0-9_]*)', 'g') AS m
+$$;
+COMMENT ON FUNCTION flowcomm.optional_variables(text) IS 'Variables a template only tests (block conditions) or defaults: not required when sending';
+
 -- render_with: render subject and body of a template with variables, strictly:
--- every variable the template references must be given.
+-- every variable the template references, except optional ones, must be given.
 CREATE FUNCTION flowcomm.render_with(b uuid, p_channel flowcomm.channel, p_locale text, p_subject text, p_body text,
 									 vars jsonb, OUT subject text, OUT body text, OUT body_text text)
 LANGUAGE plpgsql STABLE
@@ -105,7 +117,8 @@ DECLARE
 BEGIN
 	SELECT array_agg(v ORDER BY v) INTO missing
 	  FROM unnest(template_variables(coalesce(p_subject, '') || ' ' || p_body)) v
-	 WHERE NOT (vars ? v) AND NOT partials ? v;
+	 WHERE NOT (vars ? v) AND NOT partials ? v
+	   AND NOT v = ANY (optional_variables(coalesce(p_subject, '') || ' ' || p_body));
 	IF missing IS NOT NULL THEN
 		RAISE EXCEPTION 'missing template variable%: %', CASE WHEN cardinality(missing) > 1 THEN 's' ELSE '' END,
 			array_to_string(missing, ', ')
