@@ -336,7 +336,8 @@ BEGIN
 
 	c := enqueue(c, prio::queue_priority, sched, atts, NULL);
 	RETURN jsonb_build_object('id', c.id, 'status', c.status, 'idempotentReplay', false,
-							  'estimatedSendTime', greatest(coalesce(sched, now()), now()),
+							  'estimatedSendTime', (SELECT greatest(q.scheduled_at, now()) FROM communication_queue q
+													 WHERE q.business_id = b AND q.communication_id = c.id),
 							  'communication', communication_json(c));
 END
 $$;
