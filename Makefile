@@ -122,7 +122,7 @@ ifdef SANITIZE
 export SANITIZE
 test: deps
 	@FLOWCOMM_EXTRA_PACKAGES="$(FC_QA_PACKAGES)" sh test/install_deps.sh
-	@$(MAKE) --no-print-directory all simulator
+	@$(MAKE) --no-print-directory all $(if $(wildcard test/simulator/Makefile),simulator)
 	@sh test/quality/sanitize.sh
 endif
 # ==== end of quality gates ====================================================

@@ -4,7 +4,7 @@
 # PostgreSQL itself is Debian's, uninstrumented.  The server processes get the
 # ASan runtime preloaded through cluster.sh's FC_SERVER_ENV:
 #
-#   LD_PRELOAD=<gcc -print-file-name=libasan.so>
+#   LD_PRELOAD=<gcc -print-file-name=libasan.so>:<asan_early_init.so>
 #   ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=<dir>/asan
 #   UBSAN_OPTIONS=print_stacktrace=1:log_path=<dir>/ubsan
 #
@@ -23,7 +23,12 @@ ASAN_LIB=$(readlink -f "$ASAN_LIB")
 
 SAN_DIR=$(mktemp -d /tmp/flowcomm-san.XXXXXX)
 chmod 1777 "$SAN_DIR"	# written by the server (postgres) and by tools run as root
-FC_SERVER_ENV="LD_PRELOAD=$ASAN_LIB ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$SAN_DIR/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$SAN_DIR/ubsan"
+# See asan/asan_early_init.c: without it Debian's postgres hangs at start.
+SHIM="$SAN_DIR/asan_early_init.so"
+gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$SHIM" "$FC_QA_REPO/test/quality/asan/asan_early_init.c" -ldl ||
+	{ echo "sanitize: could not build the ASan start-up shim" >&2; exit 1; }
+chmod 755 "$SHIM"
+FC_SERVER_ENV="LD_PRELOAD=$ASAN_LIB:$SHIM ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$SAN_DIR/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$SAN_DIR/ubsan"
 export FC_SERVER_ENV
 echo "sanitize: server environment: $FC_SERVER_ENV"
 
