@@ -100,6 +100,7 @@ typedef struct TplRenderOptions
 {
 	TplEscape	escape;
 	bool		strict;			/* missing top-level variable is an error */
+	const char *locale;			/* helpers' default locale; NULL: en-US */
 	TplLimits	limits;
 	TplTzHook	tz_hook;
 	void	   *tz_ctx;

@@ -221,14 +221,20 @@ find_locale(const char *tag, size_t len, bool exact_only)
 	return NULL;
 }
 
-/* Runtime locale: unknown regions degrade to the language, then en-US */
+/*
+ * Runtime locale: the argument, else the render's default locale; unknown
+ * regions degrade to their language, then to en-US.
+ */
 static const LocaleInfo *
-runtime_locale(const TplValue *v)
+runtime_locale(TplRenderState *st, const TplValue *v)
 {
 	const LocaleInfo *loc = NULL;
+	const char *dflt = tpl_state_options(st)->locale;
 
 	if (v != NULL && v->type == TV_STRING)
 		loc = find_locale(v->str, v->len, false);
+	else if (dflt != NULL)
+		loc = find_locale(dflt, strlen(dflt), false);
 	return loc ? loc : &locales[0];
 }
 
@@ -505,7 +511,7 @@ helper_currency(TplRenderState *st, const TplNode *node,
 {
 	const TplValue *amount = argv[0];
 	const CurrencyInfo *cur;
-	const LocaleInfo *loc = runtime_locale(node->nargs > 3 ? argv[2] : NULL);
+	const LocaleInfo *loc = runtime_locale(st, node->nargs > 3 ? argv[2] : NULL);
 	bool		code = false;
 	Decimal		d;
 
@@ -913,7 +919,7 @@ helper_date(TplRenderState *st, const TplNode *node, const TplValue **argv,
 	if (fmt == 4 && !dt.has_time)
 		return true;
 	return put_date(out, st, fmt, &dt,
-					runtime_locale(node->nargs > 4 ? argv[3] : NULL));
+					runtime_locale(st, node->nargs > 4 ? argv[3] : NULL));
 }
 
 static bool

@@ -309,6 +309,8 @@ render_helper(TplRenderState *st, const TplNode *node)
 	st->tmp.len = 0;
 	if (!node->helper->fn(st, node, argv, &st->tmp))
 		return fail_node(st, node);
+	if (st->tmp.len == 0)
+		return true;
 	return write_value_text(st, st->tmp.data, st->tmp.len, node->raw);
 }
 
