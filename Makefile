@@ -22,17 +22,23 @@ REGRESS     = $(patsubst test/sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --inputdir=test --outputdir=test/results
 
 PG_CONFIG  ?= pg_config
-PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Werror -Wmissing-prototypes \
-              -Wshadow=compatible-local -Wno-unused-parameter -Wno-missing-field-initializers \
-              -Wno-sign-compare
+PG_CPPFLAGS = -I$(srcdir)/src
+# Warnings as errors for our code (CFLAGS only: the JIT bitcode build uses clang).
+PG_CFLAGS   = -Wall -Wextra -Werror -Wmissing-prototypes -Wno-unused-parameter \
+              -Wno-missing-field-initializers -Wno-sign-compare
+ifeq ($(findstring clang,$(CC)),)
+PG_CFLAGS  += -Wshadow=compatible-local
+else
+PG_CFLAGS  += -Wshadow
+endif
 SHLIB_LINK += -lcurl -lcrypto
 
 ifdef COVERAGE
-PG_CPPFLAGS += --coverage -O0
+PG_CFLAGS += --coverage -O0
 SHLIB_LINK  += --coverage
 endif
 ifdef SANITIZE
-PG_CPPFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+PG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SHLIB_LINK  += -fsanitize=address,undefined
 endif
 

@@ -1,0 +1,25 @@
+#!/bin/sh
+# install_deps.sh — install the Debian packages flowcomm builds, tests and
+# demos with, when they are missing.  Run as root it installs; otherwise it
+# only reports what is missing and fails.
+set -e
+
+PACKAGES="make gcc postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libssl-dev \
+postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libmicrohttpd-dev curl jq \
+python3 openssl"
+[ -n "$FLOWCOMM_EXTRA_PACKAGES" ] && PACKAGES="$PACKAGES $FLOWCOMM_EXTRA_PACKAGES"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "flowcomm: missing Debian packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+echo "flowcomm: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

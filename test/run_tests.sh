@@ -1,0 +1,86 @@
+#!/bin/sh
+# run_tests.sh — the whole suite behind `make test`: one throwaway cluster with
+# flowcomm preloaded and the provider simulator, then pg_regress (test/sql),
+# pgTAP (test/pgtap, via pg_prove) and the process-level TAP tests (test/t:
+# workers, kill -9, restarts).  Always tears the cluster down; exits non-zero
+# on any failure; the last line is "N passed, N failed" over all suites.
+set -u
+FC_REPO=$(cd "$(dirname "$0")/.." && pwd)
+. "$FC_REPO/test/cluster.sh"
+
+passed=0
+failed=0
+trap 'fc_teardown' EXIT INT TERM
+
+fc_setup || exit 1
+[ -x "$FC_REPO/test/simulator/flowcomm-sim" ] && fc_sim_start
+[ -n "${FC_SIM_URL:-}" ] && fc_provider_conf
+fc_conf "flowcomm.databases = 'contrib_regression,flowcomm_tap,flowcomm_t'"
+fc_conf "flowcomm.poll_interval_ms = 200"
+fc_start || { cat "$FC_TMP/log/postgres.log"; exit 1; }
+echo "flowcomm test cluster: $FC_TMP (port $FC_PORT), simulator ${FC_SIM_URL:-none}"
+export FC_REPO FC_TMP FC_BIN FC_DATA FC_SOCK FC_PORT
+
+# --- pg_regress -------------------------------------------------------------
+# pg_regress writes its results as the postgres user, so run it in FC_TMP.
+mkdir -p "$FC_TMP/regress"
+cp -r "$FC_REPO/test/sql" "$FC_REPO/test/expected" "$FC_TMP/regress/"
+[ "$(id -u)" = 0 ] && chown -R postgres: "$FC_TMP/regress"
+TESTS=$(cd "$FC_REPO/test/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort)
+if [ -n "$TESTS" ]; then
+	fc_as_pg env SIM_URL="${FC_SIM_URL:-}" "$FC_TMP/root/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress" \
+		--bindir="$FC_BIN" --host="$FC_SOCK" --port="$FC_PORT" \
+		--inputdir="$FC_TMP/regress" --outputdir="$FC_TMP/regress" \
+		--dbname=contrib_regression $TESTS >"$FC_TMP/regress/summary.txt" 2>&1
+	cat "$FC_TMP/regress/summary.txt"
+	n_total=$(grep -cE '^(ok|not ok) ' "$FC_TMP/regress/summary.txt" || true)
+	if [ "$n_total" = 0 ]; then
+		n_total=$(grep -cE '^test |^     [a-z_]+ +\.\.\. ' "$FC_TMP/regress/summary.txt" || true)
+	fi
+	n_fail=$(grep -cE '(\.\.\. FAILED|^not ok|\.\.\. failed)' "$FC_TMP/regress/summary.txt" || true)
+	[ "$n_total" -gt 0 ] || { n_total=1; n_fail=1; }
+	passed=$((passed + n_total - n_fail))
+	failed=$((failed + n_fail))
+	rm -rf "$FC_REPO/test/results"
+	cp -r "$FC_TMP/regress/results" "$FC_REPO/test/results" 2>/dev/null
+	if [ "$n_fail" -gt 0 ] && [ -f "$FC_TMP/regress/regression.diffs" ]; then
+		cp "$FC_TMP/regress/regression.diffs" "$FC_REPO/test/regression.diffs"
+		head -c 20000 "$FC_TMP/regress/regression.diffs"
+	fi
+fi
+
+# --- pgTAP ------------------------------------------------------------------
+tally_tap()
+{
+	# $1: a prove/pg_prove output file.  Adds its subtests to the totals.
+	t=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$1" | tail -1)
+	f=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$1" | awk '{s+=$1} END {print s+0}')
+	bad=$(grep -cE 'Wstat: [1-9]|Parse errors|No subtests run|Bad plan' "$1" || true)
+	[ -n "$t" ] || { t=0; bad=$((bad + 1)); }
+	passed=$((passed + t - f))
+	failed=$((failed + f + bad))
+}
+if ls "$FC_REPO"/test/pgtap/*.sql >/dev/null 2>&1; then
+	fc_psql -d postgres -c "CREATE DATABASE flowcomm_tap"
+	fc_psql -d flowcomm_tap -c "CREATE EXTENSION pgtap; CREATE EXTENSION flowcomm"
+	pg_prove --psql-bin "$FC_BIN/psql" -h "$FC_SOCK" -p "$FC_PORT" -U postgres -d flowcomm_tap \
+		"$FC_REPO"/test/pgtap/*.sql >"$FC_TMP/pgtap.txt" 2>&1
+	cat "$FC_TMP/pgtap.txt"
+	tally_tap "$FC_TMP/pgtap.txt"
+fi
+
+# --- process-level TAP tests (workers, crashes, simulator) -------------------
+if ls "$FC_REPO"/test/t/*.sh >/dev/null 2>&1; then
+	fc_psql -d postgres -c "CREATE DATABASE flowcomm_t"
+	fc_psql -d flowcomm_t -c "CREATE EXTENSION flowcomm"
+	prove -e sh "$FC_REPO"/test/t/*.sh >"$FC_TMP/proc.txt" 2>&1
+	cat "$FC_TMP/proc.txt"
+	tally_tap "$FC_TMP/proc.txt"
+fi
+
+if [ "$failed" -gt 0 ]; then
+	echo "--- server log (tail) ---"
+	tail -n 60 "$FC_TMP/log/postgres.log"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
