@@ -1130,9 +1130,37 @@ calling_code_length(const char *d)
 }
 
 /*
+ * Group a national number: threes, with the remainder absorbed by making
+ * the last one or two groups four digits long (3 3 4, 3 4 4, 4 4).
+ */
+static void
+put_groups(char *res, size_t size, int o, const char *d, size_t n)
+{
+	size_t		fours = (n < 7) ? 0 : n % 3;
+	size_t		i = 0;
+
+	if (n <= 4 || n == 6)
+		fours = 0;
+	while (i < n && o < (int) size)
+	{
+		size_t		rest = n - i;
+		size_t		take;
+
+		if (n <= 4)
+			take = n;
+		else if (n == 5)
+			take = (i == 0) ? 2 : 3;
+		else
+			take = (rest <= fours * 4) ? 4 : 3;
+		o += snprintf(res + o, size - o, " %.*s", (int) take, d + i);
+		i += take;
+	}
+}
+
+/*
  * {{phone "+15551234567"}}: NANP numbers as +1 (555) 123-4567, others as
- * the country code and the national number in groups of three with a
- * final group of two to four.  Anything that is not E.164 is left alone.
+ * the country code and the national number grouped by put_groups.
+ * Anything that is not E.164 is left alone.
  */
 static bool
 helper_phone(TplRenderState *st, const TplNode *node, const TplValue **argv,
@@ -1165,14 +1193,7 @@ helper_phone(TplRenderState *st, const TplNode *node, const TplValue **argv,
 	{
 		cc = calling_code_length(d);
 		o = snprintf(res, sizeof(res), "+%.*s", cc, d);
-		for (i = cc; i < n;)
-		{
-			size_t		rest = n - i;
-			size_t		take = rest <= 4 ? rest : (rest == 5 ? 2 : 3);
-
-			o += snprintf(res + o, sizeof(res) - o, " %.*s", (int) take, d + i);
-			i += take;
-		}
+		put_groups(res, sizeof(res), o, d + cc, n - cc);
 	}
 	return put(out, st, res);
 }

@@ -781,10 +781,14 @@ open_frame(Parser *ps, TplNode *n, bool pushes)
 {
 	Frame	   *f;
 
-	if (ps->depth + 1 >= ps->tpl->limits.max_depth)
-		return fail_at(ps, n->pos, TPL_ERR_LIMIT_DEPTH,
-					   "sections are nested more than the maximum depth",
-					   NULL, 0);
+	if (ps->depth + 1 > ps->tpl->limits.max_depth)
+	{
+		tpl_set_error(ps->err, TPL_ERR_LIMIT_DEPTH,
+					  "sections are nested more than %d levels deep",
+					  ps->tpl->limits.max_depth);
+		tpl_error_at(ps->err, ps->src, n->pos);
+		return false;
+	}
 	f = &ps->frames[++ps->depth];
 	memset(f, 0, sizeof(*f));
 	f->node = n;
