@@ -279,12 +279,149 @@ escape_arg(FunctionCallInfo fcinfo, int argno)
 	return TPL_ESCAPE_HTML;		/* keep compiler quiet */
 }
 
-static char *
-jsonb_arg_text(FunctionCallInfo fcinfo, int argno, const char *what,
-			   bool must_be_object, size_t *len)
+/* ---------- jsonb to TplValue ---------- */
+
+/*
+ * Variables go straight from jsonb to the core's value model: printing the
+ * jsonb as text only for the core to parse it again would be most of the
+ * cost of rendering a short SMS.  Strings point into the detoasted datum,
+ * which outlives the call's work context.
+ */
+static bool
+scalar_value(TplArena *arena, const JsonbValue *jv, TplValue *v)
+{
+	memset(v, 0, sizeof(*v));
+	switch (jv->type)
+	{
+		case jbvNull:
+			v->type = TV_NULL;
+			break;
+		case jbvBool:
+			v->type = TV_BOOL;
+			v->b = jv->val.boolean;
+			break;
+		case jbvString:
+			v->type = TV_STRING;
+			v->str = jv->val.string.val;
+			v->len = jv->val.string.len;
+			break;
+		case jbvNumeric:
+			v->type = TV_NUMBER;
+			v->str = DatumGetCString(DirectFunctionCall1(numeric_out,
+														 NumericGetDatum(jv->val.numeric)));
+			v->len = strlen(v->str);
+			v->num = strtod(v->str, NULL);
+			break;
+		default:
+			return false;
+	}
+	return true;
+}
+
+typedef struct BuildFrame
+{
+	TplValue   *container;
+	const char *key;			/* pending object key */
+	int			keylen;
+} BuildFrame;
+
+static TplValue *
+new_container(TplArena *arena, const JsonbValue *jv, JsonbIteratorToken tok)
+{
+	TplValue   *v = tpl_arena_alloc(arena, sizeof(TplValue));
+	int			n = (tok == WJB_BEGIN_OBJECT) ? jv->val.object.nPairs : jv->val.array.nElems;
+
+	if (v == NULL)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	v->type = (tok == WJB_BEGIN_OBJECT) ? TV_OBJECT : TV_ARRAY;
+	if (n > 0 && tok == WJB_BEGIN_OBJECT)
+		v->members = tpl_arena_alloc(arena, n * sizeof(TplMember));
+	else if (n > 0)
+		v->items = tpl_arena_alloc(arena, n * sizeof(TplValue *));
+	if (n > 0 && v->members == NULL && v->items == NULL)
+		return NULL;
+	return v;
+}
+
+static void
+attach(BuildFrame *f, TplValue *child)
+{
+	TplValue   *c = f->container;
+
+	if (c->type == TV_OBJECT)
+	{
+		c->members[c->n].key = f->key;
+		c->members[c->n].klen = f->keylen;
+		c->members[c->n].value = child;
+	}
+	else
+		c->items[c->n] = child;
+	c->n++;
+}
+
+static const TplValue *
+jsonb_to_value(TplArena *arena, Jsonb *jb)
+{
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIteratorToken tok;
+	JsonbValue	jv;
+	BuildFrame *stack = NULL;
+	int			depth = 0;
+	int			cap = 0;
+	TplValue   *root = NULL;
+
+	while ((tok = JsonbIteratorNext(&it, &jv, false)) != WJB_DONE)
+	{
+		TplValue   *v;
+
+		if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+		{
+			depth--;
+			continue;
+		}
+		if (tok == WJB_KEY)
+		{
+			stack[depth - 1].key = jv.val.string.val;
+			stack[depth - 1].keylen = jv.val.string.len;
+			continue;
+		}
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+			v = new_container(arena, &jv, tok);
+		else if ((v = tpl_arena_alloc(arena, sizeof(TplValue))) != NULL &&
+				 !scalar_value(arena, &jv, v))
+			v = NULL;
+		if (v == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		if (depth > 0)
+			attach(&stack[depth - 1], v);
+		else
+			root = v;
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+		{
+			if (depth == cap)
+			{
+				cap = cap ? cap * 2 : 16;
+				stack = stack ? repalloc(stack, cap * sizeof(BuildFrame)) :
+					palloc(cap * sizeof(BuildFrame));
+			}
+			stack[depth].container = v;
+			stack[depth].key = NULL;
+			stack[depth].keylen = 0;
+			depth++;
+		}
+	}
+	/* a scalar document is stored as a one-element "raw scalar" array */
+	if (JB_ROOT_IS_SCALAR(jb) && root != NULL && root->n == 1)
+		return root->items[0];
+	return root;
+}
+
+static const TplValue *
+jsonb_arg(FunctionCallInfo fcinfo, int argno, TplArena *arena,
+		  const char *what, bool must_be_object)
 {
 	Jsonb	   *jb;
-	char	   *s;
 
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return NULL;
@@ -293,9 +430,7 @@ jsonb_arg_text(FunctionCallInfo fcinfo, int argno, const char *what,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a JSON object", what)));
-	s = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-	*len = strlen(s);
-	return s;
+	return jsonb_to_value(arena, jb);
 }
 
 /*
@@ -307,16 +442,15 @@ flowcomm_render(PG_FUNCTION_ARGS)
 	TplRenderOptions opts;
 	const TplTemplate *tpl;
 	text	   *src;
-	char	   *vars = NULL;
-	char	   *partials = NULL;
-	size_t		vars_len = 0;
-	size_t		partials_len = 0;
+	const TplValue *vars;
+	const TplValue *partials;
 	MemoryContext work;
+	MemoryContext old;
 	TplAllocator alloc;
+	TplArena	arena;
 	TplBuf		out;
 	TplError	err;
 	text	   *result;
-	bool		ok;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -330,18 +464,20 @@ flowcomm_render(PG_FUNCTION_ARGS)
 	opts.tz_hook = pg_tz_offset;
 	opts.interrupt_hook = pg_interrupt;
 	tpl = get_template(VARDATA_ANY(src), VARSIZE_ANY_EXHDR(src), &opts.limits);
-	vars = jsonb_arg_text(fcinfo, 1, "variables", false, &vars_len);
-	partials = jsonb_arg_text(fcinfo, 2, "partials", true, &partials_len);
 
+	/* everything below lives in one context, dropped after the copy out */
 	work = AllocSetContextCreate(CurrentMemoryContext, "flowcomm render",
 								 ALLOCSET_DEFAULT_SIZES);
 	alloc.alloc = pg_alloc;
 	alloc.release = pg_release;
 	alloc.ctx = work;
-	ok = tpl_render_json(tpl, vars, vars_len, partials, partials_len, &opts,
-						 &alloc, &out, &err);
-	if (!ok)
+	old = MemoryContextSwitchTo(work);
+	tpl_arena_init(&arena, &alloc, &err);
+	vars = jsonb_arg(fcinfo, 1, &arena, "variables", false);
+	partials = jsonb_arg(fcinfo, 2, &arena, "partials", true);
+	if (!tpl_render_value(tpl, vars, partials, &opts, &alloc, &out, &err))
 		raise_error(&err);
+	MemoryContextSwitchTo(old);
 	result = cstring_to_text_with_len(out.data, (int) out.len);
 	MemoryContextDelete(work);
 	PG_RETURN_TEXT_P(result);
