@@ -77,6 +77,8 @@ typedef struct Parser
 	int			depth;
 	int			scope;			/* open blocks that push a context */
 	size_t		vars_cap;
+	uint32_t   *vhash;			/* open addressing: var index + 1, 0 = free */
+	size_t		vhash_size;		/* power of two, > 2 * vars.n */
 } Parser;
 
 static bool
@@ -611,41 +613,98 @@ parse_args(Parser *ps, const Token *t, TplNode *node)
 
 /* ---------- variable list ---------- */
 
+static uint32_t
+name_hash(const char *s, size_t len)
+{
+	uint32_t	h = 2166136261u;	/* FNV-1a */
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char) s[i]) * 16777619u;
+	return h;
+}
+
+/* Slot of `name` in the variable hash: its entry, or the free slot for it */
+static size_t
+vhash_slot(Parser *ps, const char *name, size_t len)
+{
+	const TplStrList *v = &ps->tpl->vars;
+	size_t		mask = ps->vhash_size - 1;
+	size_t		i = name_hash(name, len) & mask;
+
+	while (ps->vhash[i] != 0)
+	{
+		size_t		k = ps->vhash[i] - 1;
+
+		if (v->lens[k] == len && memcmp(v->items[k], name, len) == 0)
+			break;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+static bool
+vhash_grow(Parser *ps)
+{
+	const TplStrList *v = &ps->tpl->vars;
+	size_t		size = ps->vhash_size ? ps->vhash_size * 2 : 32;
+	size_t		k;
+
+	if ((ps->vhash = tpl_arena_alloc(ps->arena, size * sizeof(uint32_t))) == NULL)
+		return false;
+	memset(ps->vhash, 0, size * sizeof(uint32_t));
+	ps->vhash_size = size;
+	for (k = 0; k < v->n; k++)
+		ps->vhash[vhash_slot(ps, v->items[k], v->lens[k])] = (uint32_t) k + 1;
+	return true;
+}
+
+static bool
+vars_grow(Parser *ps)
+{
+	TplStrList *v = &ps->tpl->vars;
+	size_t		ncap = ps->vars_cap ? ps->vars_cap * 2 : 8;
+	const char **items = tpl_arena_alloc(ps->arena, ncap * sizeof(char *));
+	size_t	   *lens = tpl_arena_alloc(ps->arena, ncap * sizeof(size_t));
+
+	if (items == NULL || lens == NULL)
+		return false;
+	if (v->n)
+	{
+		memcpy(items, v->items, v->n * sizeof(char *));
+		memcpy(lens, v->lens, v->n * sizeof(size_t));
+	}
+	v->items = items;
+	v->lens = lens;
+	ps->vars_cap = ncap;
+	return true;
+}
+
+/* Record a top-level name once, in order of first use */
 static bool
 note_variable(Parser *ps, const TplArg *arg)
 {
 	TplStrList *v = &ps->tpl->vars;
-	size_t		i;
+	const char *name;
+	size_t		len;
+	size_t		slot;
 
 	if (ps->scope > 0 || arg->kind != ARG_PATH || arg->path.this_only ||
 		arg->path.data)
 		return true;
-	for (i = 0; i < v->n; i++)
-		if (v->lens[i] == arg->path.seglen[0] &&
-			memcmp(v->items[i], arg->path.seg[0], v->lens[i]) == 0)
-			return true;
-	if (v->n == ps->vars_cap)
-	{
-		size_t		ncap = ps->vars_cap ? ps->vars_cap * 2 : 8;
-		const char **items = tpl_arena_alloc(ps->arena, ncap * sizeof(char *));
-		size_t	   *lens = tpl_arena_alloc(ps->arena, ncap * sizeof(size_t));
-
-		if (items == NULL || lens == NULL)
-			return false;
-		if (v->n)
-		{
-			memcpy(items, v->items, v->n * sizeof(char *));
-			memcpy(lens, v->lens, v->n * sizeof(size_t));
-		}
-		v->items = items;
-		v->lens = lens;
-		ps->vars_cap = ncap;
-	}
-	v->items[v->n] = tpl_arena_strndup(ps->arena, arg->path.seg[0],
-									   arg->path.seglen[0]);
-	if (v->items[v->n] == NULL)
+	name = arg->path.seg[0];
+	len = arg->path.seglen[0];
+	if ((v->n + 1) * 2 > ps->vhash_size && !vhash_grow(ps))
 		return false;
-	v->lens[v->n++] = arg->path.seglen[0];
+	slot = vhash_slot(ps, name, len);
+	if (ps->vhash[slot] != 0)
+		return true;
+	if (v->n == ps->vars_cap && !vars_grow(ps))
+		return false;
+	if ((v->items[v->n] = tpl_arena_strndup(ps->arena, name, len)) == NULL)
+		return false;
+	v->lens[v->n++] = len;
+	ps->vhash[slot] = (uint32_t) v->n;
 	return true;
 }
 

@@ -19,6 +19,7 @@
 #include "template_int.h"
 
 #define INTERRUPT_EVERY		4096
+#define MAX_PARTIAL_INSTANCES 256
 
 typedef struct CtxFrame
 {
@@ -56,6 +57,7 @@ struct TplRenderState
 	const TplValue *root;
 	const TplValue *partials;
 	PartialCache *pcache;
+	int			npartials;		/* entries in pcache */
 	int			partial_depth;
 	long		steps;
 	const char *cur_src;		/* source of the template being rendered */
@@ -522,6 +524,15 @@ compile_partial(TplRenderState *st, const TplNode *node, const TplValue *src)
 			pc->ilen == node->indent_len &&
 			memcmp(pc->indent, node->indent, pc->ilen) == 0)
 			return pc->tpl;
+	/* each distinct indentation is a separate compilation: bound them */
+	if (++st->npartials > MAX_PARTIAL_INSTANCES)
+	{
+		tpl_set_error(st->err, TPL_ERR_LIMIT_PARTIAL,
+					  "more than %d distinct partial inclusions in one render",
+					  MAX_PARTIAL_INSTANCES);
+		tpl_state_error_at(st, node->pos);
+		return NULL;
+	}
 	if ((pc = tpl_arena_alloc(&st->arena, sizeof(PartialCache))) == NULL)
 		return NULL;
 	if (node->indent_len > 0 &&
