@@ -42,6 +42,7 @@ typedef enum TplErrorCode
 	TPL_ERR_LIMIT_DEPTH,		/* sections nested too deeply */
 	TPL_ERR_LIMIT_OUTPUT,		/* rendered output too large */
 	TPL_ERR_LIMIT_PARTIAL,		/* partials recurse too deeply */
+	TPL_ERR_LIMIT_INCLUDES,		/* too many distinct partial compilations */
 	TPL_ERR_LIMIT_STEPS,		/* rendering does too much work */
 	TPL_ERR_OOM					/* allocator hook returned NULL */
 } TplErrorCode;

@@ -527,7 +527,7 @@ compile_partial(TplRenderState *st, const TplNode *node, const TplValue *src)
 	/* each distinct indentation is a separate compilation: bound them */
 	if (++st->npartials > MAX_PARTIAL_INSTANCES)
 	{
-		tpl_set_error(st->err, TPL_ERR_LIMIT_PARTIAL,
+		tpl_set_error(st->err, TPL_ERR_LIMIT_INCLUDES,
 					  "more than %d distinct partial inclusions in one render",
 					  MAX_PARTIAL_INSTANCES);
 		tpl_state_error_at(st, node->pos);

@@ -146,6 +146,7 @@ sqlstate_of(const TplError *err)
 		case TPL_ERR_LIMIT_DEPTH:
 		case TPL_ERR_LIMIT_OUTPUT:
 		case TPL_ERR_LIMIT_PARTIAL:
+		case TPL_ERR_LIMIT_INCLUDES:
 		case TPL_ERR_LIMIT_STEPS:
 			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 		case TPL_ERR_OOM:

@@ -121,3 +121,7 @@ SELECT html_to_text(E'<html><head><title>Invoice</title><style>p { color: red }<
 	'<script>alert(1)</script><!-- hidden --><p>&iexcl;Gracias! &#169; &#x2014; caf&eacute;</p></body></html>');
 SELECT html_to_text('plain   text,
  no tags') AS plain, html_to_text('') AS empty;
+
+-- one render compiles a bounded number of partial instances (54000)
+SELECT render(string_agg(repeat(' ', i) || '{{> p}}' || E'\n', ''), '{}', '{"p": "x"}')
+  FROM generate_series(1, 300) AS i;
