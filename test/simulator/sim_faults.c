@@ -453,4 +453,5 @@ sim_faults_describe(SimBuf *out)
 	sim_buf_puts(out, ",\"*\":{\"script\":");
 	describe_script(out, &scripts[SCRIPT_ANY]);
 	sim_buf_puts(out, "}}");
+	pthread_mutex_unlock(&fault_lock);
 }

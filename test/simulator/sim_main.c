@@ -534,6 +534,8 @@ main(int argc, char **argv)
 							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 60000,
 							  MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 4096,
 							  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 600,
+	/* MHD clears the whole per-connection pool between requests: keep it small */
+							  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 8192,
 							  MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 							  MHD_OPTION_END);
 	if (daemon == NULL)

@@ -16,6 +16,8 @@
 
 #include "sim.h"
 
+#define TIMER_SLACK_US	1000
+
 typedef struct TimerEntry
 {
 	int64_t		wake_us;		/* CLOCK_MONOTONIC */
@@ -121,7 +123,12 @@ timer_main(void *arg)
 		else
 		{
 			struct timespec ts;
-			int64_t		w = heap[0].wake_us;
+
+			/*
+			 * Wake a little late (at most SLACK) so that each pass resumes a
+			 * batch: every resume makes MHD scan its suspended list.
+			 */
+			int64_t		w = heap[0].wake_us + TIMER_SLACK_US;
 
 			ts.tv_sec = (time_t) (w / 1000000);
 			ts.tv_nsec = (long) (w % 1000000) * 1000;
