@@ -17,7 +17,7 @@ for f in "$@"; do
 	END {
 		if (h["code"] == "" || h["channel"] == "" || h["type"] == "") { print "bad template header in " file > "/dev/stderr"; exit 1 }
 		vars = h["variables"]; gsub(/ /, "", vars)
-		printf "INSERT INTO flowcomm.system_template (name, code, description, channel, type, locale, subject_template, body_template, available_variables) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s);\n",
+		printf "INSERT INTO flowcomm.system_template (name, code, description, channel, type, locale, subject_template, body_template, available_variables, shipped) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, true);\n",
 			q(h["name"]), q(h["code"]), q(h["description"]), q(h["channel"]), q(h["type"]), q(h["locale"] == "" ? "en" : h["locale"]),
 			(h["subject"] == "" ? "NULL" : q(h["subject"])), q(body), "string_to_array(" q(vars) ", \x27,\x27)"
 	}' "$f"

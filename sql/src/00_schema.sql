@@ -322,11 +322,13 @@ CREATE TABLE flowcomm.system_template (
 	body_template        text NOT NULL,
 	available_variables  text[] NOT NULL DEFAULT '{}',
 	is_active            boolean NOT NULL DEFAULT true,
+	shipped              boolean NOT NULL DEFAULT false,
 	created_at           timestamptz NOT NULL DEFAULT now(),
 	updated_at           timestamptz NOT NULL DEFAULT now(),
 	UNIQUE (code, channel, locale)
 );
 COMMENT ON TABLE flowcomm.system_template IS 'Global templates shipped with flowcomm (templates/), readable by all, writable by admins';
+COMMENT ON COLUMN flowcomm.system_template.shipped IS 'Installed by CREATE EXTENSION from templates/ (re-created on restore, so not dumped)';
 
 CREATE TABLE flowcomm.default_provider_account (
 	provider               flowcomm.provider NOT NULL PRIMARY KEY,

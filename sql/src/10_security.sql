@@ -30,9 +30,8 @@ GRANT flowcomm_webhook TO flowcomm_anon;
 GRANT flowcomm_viewer, flowcomm_sender, flowcomm_admin, flowcomm_anon TO flowcomm_authenticator;
 
 GRANT USAGE ON SCHEMA flowcomm TO flowcomm_viewer, flowcomm_webhook;
--- Functions are granted one by one; nothing is executable by PUBLIC by default.
-ALTER DEFAULT PRIVILEGES IN SCHEMA flowcomm REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION flowcomm.uuid_v7(), flowcomm.uuid_v7_at(timestamptz) FROM PUBLIC;
+-- Functions are granted one by one to the roles above; 99_dump.sql revokes
+-- EXECUTE from PUBLIC on everything in the schema at the end of the script.
 GRANT EXECUTE ON FUNCTION flowcomm.uuid_v7(), flowcomm.uuid_v7_at(timestamptz) TO flowcomm_viewer, flowcomm_webhook;
 
 -- caller_role: the role a request runs as, even inside SECURITY DEFINER code

@@ -1,0 +1,698 @@
+-- 20_api.sql — the SQL API for the backend, psql and PostgREST (seed 4.1, 4.3):
+-- send, history, details, cancel, resend, preferences.
+--
+-- Every function here is SECURITY DEFINER with a pinned search_path, takes
+-- its tenant from current_business_id() and filters by it explicitly (the
+-- owner bypasses RLS), and is executable only by the roles that hold the
+-- seed permission it implements.  Errors: 22023 bad input (HTTP 400),
+-- 42501 forbidden (403), P0002 not found (404), PT409 conflict (409).
+
+-- communication_json: a message as the API shows it (camelCase, seed 4.1).
+CREATE FUNCTION flowcomm.communication_json(c flowcomm.communication) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+		'id', c.id, 'businessId', c.business_id, 'createdBy', c.created_by, 'direction', c.direction,
+		'channel', c.channel, 'type', c.type,
+		'recipientType', c.recipient_type, 'recipientId', c.recipient_id,
+		'recipientName', c.recipient_name, 'recipientContact', c.recipient_contact,
+		'subject', c.subject, 'content', c.content, 'locale', c.locale,
+		'status', c.status, 'queuedAt', c.queued_at, 'sentAt', c.sent_at, 'deliveredAt', c.delivered_at,
+		'openedAt', c.opened_at, 'clickedAt', c.clicked_at, 'failedAt', c.failed_at,
+		'errorCode', c.error_code, 'errorMessage', c.error_message,
+		'provider', c.provider, 'providerMessageId', c.provider_message_id,
+		'segments', c.segments, 'price', c.price, 'priceUnit', c.price_unit,
+		'retryCount', c.retry_count, 'templateId', c.template_id, 'templateCode', c.template_code,
+		'templateVariables', c.template_variables,
+		'entityType', c.entity_type, 'entityId', c.entity_id,
+		'originalCommunicationId', c.original_communication_id, 'fallbackOfId', c.fallback_of_id,
+		'idempotencyKey', c.idempotency_key, 'metadata', c.metadata,
+		'createdAt', c.created_at, 'updatedAt', c.updated_at)
+$$;
+COMMENT ON FUNCTION flowcomm.communication_json(flowcomm.communication) IS 'A communication row as API JSON (camelCase field names of the seed)';
+
+-- delivery_block: why a recipient must not get this message, or NULL.
+-- Opt-out and suppression always win over any caller or fallback.
+CREATE FUNCTION flowcomm.delivery_block(b uuid, p_recipient_type text, p_recipient_id uuid,
+										p_channel flowcomm.channel, p_contact text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT coalesce(
+		(SELECT CASE
+					WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'
+					WHEN p_channel = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'
+					WHEN p_channel = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
+					WHEN p_channel = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
+					WHEN p_channel = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger'
+				END
+		   FROM communication_preference p
+		  WHERE p.business_id = b AND p.entity_type = p_recipient_type AND p.entity_id = p_recipient_id),
+		(SELECT format('%s is suppressed for %s (%s)', p_contact, p_channel, s.reason)
+		   FROM suppression s
+		  WHERE s.business_id = b AND s.channel = p_channel AND lower(s.contact) = lower(p_contact)
+			AND s.lifted_at IS NULL
+		  LIMIT 1))
+$$;
+COMMENT ON FUNCTION flowcomm.delivery_block(uuid, text, uuid, flowcomm.channel, text) IS 'Reason a recipient must not be messaged on a channel (opt-out, disabled channel, suppression), or NULL';
+
+-- preferred_contact: the recipient's stored contact for a channel.
+CREATE FUNCTION flowcomm.preferred_contact(b uuid, p_recipient_type text, p_recipient_id uuid, p_channel flowcomm.channel)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT CASE p_channel WHEN 'email' THEN p.preferred_email WHEN 'sms' THEN p.preferred_phone
+						  WHEN 'whatsapp' THEN coalesce(p.preferred_whatsapp, p.preferred_phone)
+						  WHEN 'messenger' THEN p.preferred_messenger_id END
+	  FROM communication_preference p
+	 WHERE p.business_id = b AND p.entity_type = p_recipient_type AND p.entity_id = p_recipient_id
+$$;
+COMMENT ON FUNCTION flowcomm.preferred_contact(uuid, text, uuid, flowcomm.channel) IS 'Stored contact of a recipient for a channel (WhatsApp falls back to the phone)';
+
+-- enqueue: store a validated message, its attachments and its queue job, and
+-- wake the workers at commit.  Every sending path (send, resend, triggers,
+-- reminders, fallback, bulk) ends here.  Returns the new row.
+CREATE FUNCTION flowcomm.enqueue(c flowcomm.communication, p_priority flowcomm.queue_priority,
+								 p_scheduled_at timestamptz, p_attachments jsonb, p_payload jsonb)
+RETURNS flowcomm.communication
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	att jsonb;
+	i int := 0;
+BEGIN
+	c.id := coalesce(c.id, uuid_v7());
+	c.direction := coalesce(c.direction, 'outbound');
+	c.retry_count := coalesce(c.retry_count, 0);
+	c.max_retries := coalesce(c.max_retries, 4);
+	c.status := 'queued';
+	c.queued_at := now();
+	c.created_at := now();
+	c.updated_at := now();
+	INSERT INTO communication SELECT c.*;
+	FOR att IN SELECT value FROM jsonb_array_elements(coalesce(p_attachments, '[]'))
+	LOOP
+		INSERT INTO communication_attachment (business_id, communication_id, filename, file_path, file_url,
+											  mime_type, size_bytes, content)
+		VALUES (c.business_id, c.id, att ->> 'filename', att ->> 'filePath', att ->> 'fileUrl',
+				att ->> 'mimeType', (att ->> 'sizeBytes')::int, decode(att ->> 'contentBase64', 'base64'));
+		i := i + 1;
+	END LOOP;
+	INSERT INTO communication_queue (business_id, communication_id, channel, priority, scheduled_at,
+									 max_attempts, payload)
+	VALUES (c.business_id, c.id, c.channel, p_priority, coalesce(p_scheduled_at, now()),
+			c.max_retries + 1, coalesce(p_payload, '{}'));
+	INSERT INTO communication_event (business_id, communication_id, event, status, source, detail)
+	VALUES (c.business_id, c.id, 'queued', 'queued', 'api',
+			CASE WHEN p_scheduled_at > now() THEN 'scheduled for ' || p_scheduled_at END);
+	PERFORM wake_workers();
+	RETURN c;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.enqueue(flowcomm.communication, flowcomm.queue_priority, timestamptz, jsonb, jsonb) IS 'Internal: insert a validated message with attachments, queue job and queued event; wakes workers at commit';
+
+-- check_attachments: validate the attachments array of a send request.
+CREATE FUNCTION flowcomm.check_attachments(atts jsonb, p_channel flowcomm.channel) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	a jsonb;
+	n int := 0;
+	total bigint := 0;
+	f text;
+BEGIN
+	IF atts IS NULL OR jsonb_typeof(atts) = 'null' THEN
+		RETURN '[]';
+	END IF;
+	IF jsonb_typeof(atts) <> 'array' THEN
+		PERFORM invalid('attachments', 'must be an array');
+	END IF;
+	IF jsonb_array_length(atts) > 10 THEN
+		PERFORM invalid('attachments', 'at most 10 attachments per message');
+	END IF;
+	FOR a IN SELECT value FROM jsonb_array_elements(atts)
+	LOOP
+		f := format('attachments[%s]', n);
+		PERFORM check_request(a, ARRAY['filename', 'fileUrl', 'filePath', 'mimeType', 'sizeBytes', 'contentBase64'], f);
+		IF req_text(a, 'filename', 255) IS NULL OR (a ->> 'filename') ~ '[/\\]' OR (a ->> 'filename') = '' THEN
+			PERFORM invalid(f || '.filename', 'is required and may not contain a path');
+		END IF;
+		IF req_text(a, 'fileUrl', 500) IS NOT NULL AND (a ->> 'fileUrl') !~ '^https?://[^\s]+$' THEN
+			PERFORM invalid(f || '.fileUrl', 'must be an http(s) URL');
+		END IF;
+		IF req_text(a, 'mimeType', 100) IS NOT NULL AND (a ->> 'mimeType') !~ '^[a-z]+/[A-Za-z0-9.+-]+$' THEN
+			PERFORM invalid(f || '.mimeType', format('"%s" is not a MIME type', left(a ->> 'mimeType', 100)));
+		END IF;
+		PERFORM req_int(a, 'sizeBytes', 0, 2147483647);
+		PERFORM req_text(a, 'filePath', 500);
+		IF req_text(a, 'contentBase64', 40000000) IS NOT NULL THEN
+			IF (a ->> 'contentBase64') !~ '^[A-Za-z0-9+/\s]*={0,2}\s*$' THEN
+				PERFORM invalid(f || '.contentBase64', 'is not base64');
+			END IF;
+			total := total + length(a ->> 'contentBase64') * 3 / 4;
+		ELSIF a ->> 'fileUrl' IS NULL AND a ->> 'filePath' IS NULL THEN
+			PERFORM invalid(f, 'needs contentBase64, fileUrl or filePath');
+		END IF;
+		IF p_channel IN ('whatsapp', 'messenger', 'sms') AND a ->> 'fileUrl' IS NULL THEN
+			PERFORM invalid(f || '.fileUrl', format('%s media must be a public URL', p_channel));
+		END IF;
+		n := n + 1;
+	END LOOP;
+	IF total > 30 * 1024 * 1024 THEN
+		PERFORM invalid('attachments', 'more than 30 MB in total (Sendgrid''s limit)');
+	END IF;
+	RETURN atts;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.check_attachments(jsonb, flowcomm.channel) IS 'Validate a send request''s attachments array; 22023 naming the element and field';
+
+-- build_message: turn a send request into a validated, rendered
+-- communication row (not stored).  Shared by send and send_bulk.
+CREATE FUNCTION flowcomm.build_message(b uuid, req jsonb, actor text) RETURNS flowcomm.communication
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	c communication;
+	ch text;
+	typ text;
+	block text;
+	r record;
+	max_len int;
+BEGIN
+	PERFORM check_request(req, ARRAY['channel', 'type', 'recipientType', 'recipientId', 'recipientName',
+		'recipientContact', 'subject', 'content', 'templateId', 'templateCode', 'templateVariables', 'locale',
+		'entityType', 'entityId', 'attachments', 'scheduledAt', 'priority', 'idempotencyKey', 'metadata',
+		'maxRetries', 'businessId', 'createdBy']);
+	c.business_id := b;
+	c.created_by := coalesce(req_text(req, 'createdBy', 100), actor);
+	IF c.created_by <> actor AND c.created_by !~ '^SYSTEM_[a-z_]{1,40}$' THEN
+		PERFORM invalid('createdBy', 'may only name a system actor such as SYSTEM_collections',
+						'the acting user is taken from flowcomm.user_id or the JWT');
+	END IF;
+	IF (req ? 'businessId') AND req_uuid(req, 'businessId') IS DISTINCT FROM b THEN
+		RAISE EXCEPTION 'businessId % is not the current business', req ->> 'businessId'
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	ch := req_enum(req, 'channel', enum_range(NULL::channel)::text[] || 'auto'::text);
+	IF ch IS NULL THEN
+		PERFORM invalid('channel', 'is required', 'one of email, sms, whatsapp, messenger, auto');
+	END IF;
+	typ := req_text(req, 'type', 64);
+	typ := CASE typ WHEN 'general' THEN 'general_notification' WHEN 'payment_reminder' THEN 'invoice_reminder' ELSE typ END;
+	IF typ IS NULL THEN
+		PERFORM invalid('type', 'is required');
+	ELSIF NOT typ = ANY (enum_range(NULL::communication_type)::text[]) OR typ = 'inbound_reply' THEN
+		PERFORM invalid('type', format('"%s" is not a message type', left(typ, 64)),
+						'one of invoice, invoice_reminder, payment_confirmation, payment_link, collection_notice, low_stock_alert, general_notification');
+	END IF;
+	c.type := typ::communication_type;
+	c.recipient_type := coalesce(req_enum(req, 'recipientType', ARRAY['customer', 'supplier', 'user']), 'customer');
+	c.recipient_id := req_uuid(req, 'recipientId');
+	c.recipient_name := req_text(req, 'recipientName', 255);
+	IF ch = 'auto' THEN
+		ch := choose_channel(b, c.recipient_type, c.recipient_id, c.type, req_text(req, 'recipientContact', 255));
+	END IF;
+	c.channel := ch::channel;
+	c.recipient_contact := coalesce(req_text(req, 'recipientContact', 255),
+									preferred_contact(b, c.recipient_type, c.recipient_id, c.channel));
+	c.recipient_contact := check_contact(c.channel, c.recipient_contact);
+	c.entity_type := req_text(req, 'entityType', 50);
+	IF c.entity_type !~ '^[A-Za-z_]{1,50}$' THEN
+		PERFORM invalid('entityType', 'letters and underscores only');
+	END IF;
+	c.entity_id := req_uuid(req, 'entityId');
+	c.locale := req_text(req, 'locale', 16);
+	IF c.locale !~ '^[a-z]{2}([-_][A-Za-z]{2})?$' THEN
+		PERFORM invalid('locale', format('"%s" is not a locale such as es or es-MX', c.locale));
+	END IF;
+	c.metadata := req_object(req, 'metadata');
+	c.max_retries := coalesce(req_int(req, 'maxRetries', 0, 20), 4);
+	c.idempotency_key := req_text(req, 'idempotencyKey', 255);
+	IF c.idempotency_key = '' THEN
+		PERFORM invalid('idempotencyKey', 'may not be empty');
+	END IF;
+
+	IF req ? 'templateId' OR req ? 'templateCode' THEN
+		SELECT * INTO r FROM render_for_send(b, c.channel, req_uuid(req, 'templateId'), req_text(req, 'templateCode', 100),
+											 c.locale, coalesce(req_object(req, 'templateVariables'), '{}'));
+		c.template_id := r.template_id;
+		c.template_code := r.template_code;
+		c.template_variables := coalesce(req_object(req, 'templateVariables'), '{}');
+		c.subject := coalesce(req_text(req, 'subject', 500), r.subject);
+		c.content := r.body;
+		c.content_text := r.body_text;
+		c.locale := coalesce(c.locale, r.locale);
+	ELSE
+		IF req ? 'templateVariables' THEN
+			PERFORM invalid('templateVariables', 'given without templateId or templateCode');
+		END IF;
+		max_len := CASE WHEN c.channel = 'email' THEN 1048576 ELSE 65536 END;
+		c.subject := req_text(req, 'subject', 500);
+		c.content := req_text(req, 'content', max_len);
+		IF c.content IS NULL OR c.content = '' THEN
+			PERFORM invalid('content', 'is required when no template is given');
+		END IF;
+		IF c.channel = 'email' THEN
+			c.content_text := html_to_text(c.content);
+		END IF;
+	END IF;
+	IF c.channel = 'email' AND coalesce(c.subject, '') = '' THEN
+		PERFORM invalid('subject', 'is required for email');
+	END IF;
+
+	block := delivery_block(b, c.recipient_type, c.recipient_id, c.channel, c.recipient_contact);
+	IF block IS NOT NULL THEN
+		RAISE EXCEPTION 'cannot send to %: %', c.recipient_contact, block
+			USING ERRCODE = 'PT409', HINT = 'the recipient''s preferences or a suppression forbid this channel';
+	END IF;
+	RETURN c;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.build_message(uuid, jsonb, text) IS 'Internal: validate and render a send request into a communication row (not stored)';
+
+-- send: POST /communications/send.
+CREATE FUNCTION flowcomm.send(request jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	b uuid := require_business();
+	c communication;
+	prio text;
+	sched timestamptz;
+	atts jsonb;
+	key text;
+BEGIN
+	key := req_text(request, 'idempotencyKey', 255);
+	IF key IS NOT NULL THEN
+		-- Serialise concurrent calls with the same key; the first one wins.
+		PERFORM pg_advisory_xact_lock(hashtextextended(b::text || key, 0));
+		SELECT * INTO c FROM communication x WHERE x.business_id = b AND x.idempotency_key = key;
+		IF FOUND THEN
+			RETURN jsonb_build_object('id', c.id, 'status', c.status, 'idempotentReplay', true,
+				'estimatedSendTime', (SELECT q.scheduled_at FROM communication_queue q
+									   WHERE q.business_id = b AND q.communication_id = c.id),
+				'communication', communication_json(c));
+		END IF;
+	END IF;
+	c := build_message(b, request, current_actor());
+	prio := coalesce(req_enum(request, 'priority', enum_range(NULL::queue_priority)::text[]), 'normal');
+	sched := req_timestamptz(request, 'scheduledAt');
+	IF sched > now() + interval '1 year' THEN
+		PERFORM invalid('scheduledAt', 'is more than a year ahead');
+	END IF;
+	atts := check_attachments(request -> 'attachments', c.channel);
+
+	c := enqueue(c, prio::queue_priority, sched, atts, NULL);
+	RETURN jsonb_build_object('id', c.id, 'status', c.status, 'idempotentReplay', false,
+							  'estimatedSendTime', greatest(coalesce(sched, now()), now()),
+							  'communication', communication_json(c));
+END
+$$;
+COMMENT ON FUNCTION flowcomm.send(jsonb) IS 'Send a message (seed POST /communications/send): validates, renders the template, checks preferences and suppressions, stores it and its queue job; returns id, status queued, estimatedSendTime. An idempotencyKey makes a repeated call return the first message';
+
+-- history: GET /communications with filters and pagination.
+CREATE FUNCTION flowcomm.history(filters jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	b uuid := require_business();
+	f jsonb := coalesce(filters, '{}');
+	v_page int;
+	v_size int;
+	v_channel text;
+	v_status text;
+	v_type text;
+	v_rtype text;
+	v_rid uuid;
+	v_contact text;
+	v_etype text;
+	v_eid uuid;
+	v_from timestamptz;
+	v_to timestamptz;
+	v_count bigint;
+	v_results jsonb;
+BEGIN
+	PERFORM check_request(f, ARRAY['channel', 'status', 'type', 'recipientType', 'recipientId', 'recipientContact',
+		'entityType', 'entityId', 'startDate', 'endDate', 'page', 'size'], 'filters');
+	v_page := coalesce(req_int(f, 'page', 1, 1000000), 1);
+	v_size := coalesce(req_int(f, 'size', 1, 100), 20);
+	v_channel := req_enum(f, 'channel', enum_range(NULL::channel)::text[]);
+	v_status := req_enum(f, 'status', enum_range(NULL::communication_status)::text[]);
+	v_type := req_enum(f, 'type', enum_range(NULL::communication_type)::text[]);
+	v_rtype := req_enum(f, 'recipientType', ARRAY['customer', 'supplier', 'user']);
+	v_rid := req_uuid(f, 'recipientId');
+	v_contact := req_text(f, 'recipientContact', 255);
+	v_etype := req_text(f, 'entityType', 50);
+	v_eid := req_uuid(f, 'entityId');
+	v_from := req_timestamptz(f, 'startDate');
+	v_to := req_timestamptz(f, 'endDate');
+	IF (f ->> 'endDate') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+		v_to := v_to + interval '1 day';	-- a date means the whole day
+	END IF;
+	IF v_from > v_to THEN
+		PERFORM invalid('startDate', 'is after endDate');
+	END IF;
+
+	WITH m AS (
+		SELECT c.* FROM communication c
+		 WHERE c.business_id = b
+		   AND (v_channel IS NULL OR c.channel = v_channel::channel)
+		   AND (v_status IS NULL OR c.status = v_status::communication_status)
+		   AND (v_type IS NULL OR c.type = v_type::communication_type)
+		   AND (v_rtype IS NULL OR c.recipient_type = v_rtype)
+		   AND (v_rid IS NULL OR c.recipient_id = v_rid)
+		   AND (v_contact IS NULL OR c.recipient_contact = v_contact)
+		   AND (v_etype IS NULL OR c.entity_type = v_etype)
+		   AND (v_eid IS NULL OR c.entity_id = v_eid)
+		   AND (v_from IS NULL OR c.created_at >= v_from)
+		   AND (v_to IS NULL OR c.created_at < v_to))
+	SELECT (SELECT count(*) FROM m),
+		   coalesce((SELECT jsonb_agg(jsonb_build_object(
+						'id', p.id, 'channel', p.channel, 'type', p.type, 'direction', p.direction,
+						'recipientType', p.recipient_type, 'recipientId', p.recipient_id,
+						'recipientName', p.recipient_name, 'recipientContact', p.recipient_contact,
+						'subject', p.subject, 'status', p.status, 'sentAt', p.sent_at,
+						'deliveredAt', p.delivered_at, 'openedAt', p.opened_at, 'clickedAt', p.clicked_at,
+						'failedAt', p.failed_at, 'errorMessage', p.error_message,
+						'entityType', p.entity_type, 'entityId', p.entity_id, 'createdAt', p.created_at)
+						ORDER BY p.created_at DESC, p.id DESC)
+					   FROM (SELECT * FROM m ORDER BY created_at DESC, id DESC
+							 LIMIT v_size OFFSET (v_page - 1) * v_size) p), '[]')
+	  INTO v_count, v_results;
+	RETURN jsonb_build_object('results', v_results, 'count', v_count, 'page', v_page, 'size', v_size);
+END
+$$;
+COMMENT ON FUNCTION flowcomm.history(jsonb) IS 'Message history of the current business (seed GET /communications): filters channel, status, type, recipientType, recipientId, recipientContact, entityType, entityId, startDate, endDate; page (from 1) and size (max 100); returns results, count, page, size';
+
+-- find_communication: the current business's message, or 404.
+CREATE FUNCTION flowcomm.find_communication(b uuid, p_id uuid) RETURNS flowcomm.communication
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	c communication;
+BEGIN
+	IF p_id IS NULL THEN
+		PERFORM invalid('id', 'is required');
+	END IF;
+	SELECT * INTO c FROM communication WHERE business_id = b AND id = p_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'communication % not found', p_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN c;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.find_communication(uuid, uuid) IS 'Internal: a message of the given business, or P0002 (HTTP 404)';
+
+-- details: GET /communications/:id with attachments and event timeline.
+CREATE FUNCTION flowcomm.details(id uuid) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	b uuid := require_business();
+	c communication := find_communication(b, details.id);
+BEGIN
+	RETURN communication_json(c) || jsonb_build_object(
+		'contentText', c.content_text,
+		'attachments', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'filename', a.filename,
+									'fileUrl', a.file_url, 'filePath', a.file_path, 'mimeType', a.mime_type,
+									'sizeBytes', coalesce(a.size_bytes, length(a.content))) ORDER BY a.id)
+								   FROM communication_attachment a
+								  WHERE a.business_id = b AND a.communication_id = c.id), '[]'),
+		'events', coalesce((SELECT jsonb_agg(jsonb_build_object('event', e.event, 'status', e.status,
+									'occurredAt', e.occurred_at, 'recordedAt', e.recorded_at,
+									'attempt', e.attempt, 'source', e.source, 'detail', e.detail)
+									ORDER BY e.occurred_at, e.id)
+							  FROM communication_event e
+							 WHERE e.business_id = b AND e.communication_id = c.id), '[]'),
+		'queue', (SELECT jsonb_build_object('status', q.status, 'priority', q.priority,
+											'scheduledAt', q.scheduled_at, 'attempts', q.attempts,
+											'maxAttempts', q.max_attempts, 'lastError', q.last_error)
+					FROM communication_queue q WHERE q.business_id = b AND q.communication_id = c.id));
+END
+$$;
+COMMENT ON FUNCTION flowcomm.details(uuid) IS 'One message with attachments, queue state and event timeline (seed GET /communications/:id); P0002 when not found';
+
+-- cancel: stop a message that has not left yet.
+CREATE FUNCTION flowcomm.cancel(id uuid, reason text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	b uuid := require_business();
+	c communication := find_communication(b, cancel.id);
+	q communication_queue;
+BEGIN
+	IF length(reason) > 500 THEN
+		PERFORM invalid('reason', 'is longer than 500 characters');
+	END IF;
+	SELECT * INTO q FROM communication_queue
+	 WHERE business_id = b AND communication_id = c.id FOR UPDATE;
+	IF c.status NOT IN ('pending', 'queued') OR (FOUND AND q.status NOT IN ('pending', 'held', 'dead')) THEN
+		RAISE EXCEPTION 'communication % cannot be cancelled: it is %', c.id,
+			CASE WHEN q.status = 'processing' THEN 'being sent' ELSE c.status::text END
+			USING ERRCODE = 'PT409';
+	END IF;
+	UPDATE communication_queue SET status = 'cancelled', completed_at = now(), updated_at = now()
+	 WHERE business_id = b AND communication_id = c.id;
+	UPDATE communication SET status = 'cancelled', updated_at = now()
+	 WHERE business_id = b AND communication.id = c.id
+	RETURNING * INTO c;
+	INSERT INTO communication_event (business_id, communication_id, event, status, source, detail)
+	VALUES (b, c.id, 'cancelled', 'cancelled', 'api', coalesce(reason, 'cancelled by ' || current_actor()));
+	RETURN communication_json(c);
+END
+$$;
+COMMENT ON FUNCTION flowcomm.cancel(uuid, text) IS 'Cancel a message that has not been sent; PT409 (HTTP 409) once it is being sent or has left';
+
+-- resend: POST /communications/:id/resend, optionally to another channel or contact.
+CREATE FUNCTION flowcomm.resend(id uuid, options jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	b uuid := require_business();
+	o communication := find_communication(b, resend.id);
+	opt jsonb := coalesce(options, '{}');
+	req jsonb;
+	c communication;
+BEGIN
+	PERFORM check_request(opt, ARRAY['channel', 'recipientContact', 'priority', 'scheduledAt'], 'options');
+	IF o.direction = 'inbound' THEN
+		PERFORM invalid('id', 'an inbound message cannot be resent');
+	END IF;
+	req := jsonb_strip_nulls(jsonb_build_object(
+		'channel', coalesce(opt ->> 'channel', o.channel::text),
+		'type', o.type, 'recipientType', o.recipient_type, 'recipientId', o.recipient_id,
+		'recipientName', o.recipient_name, 'entityType', o.entity_type, 'entityId', o.entity_id,
+		'locale', o.locale, 'metadata', o.metadata));
+	req := req || jsonb_build_object('recipientContact',
+		coalesce(opt -> 'recipientContact',
+				 CASE WHEN (opt ->> 'channel') IS NULL OR opt ->> 'channel' = o.channel::text
+					  THEN to_jsonb(o.recipient_contact) END,
+				 to_jsonb(preferred_contact(b, o.recipient_type, o.recipient_id,
+											req_enum(opt, 'channel', enum_range(NULL::channel)::text[])::channel))));
+	IF o.template_id IS NOT NULL AND coalesce(opt ->> 'channel', o.channel::text) <> o.channel::text THEN
+		-- Another channel: render that channel's variant of the same template code.
+		req := req || jsonb_build_object('templateCode', o.template_code, 'templateVariables', o.template_variables);
+	ELSIF o.template_id IS NOT NULL THEN
+		req := req || jsonb_build_object('templateId', o.template_id, 'templateVariables', o.template_variables);
+	ELSE
+		req := req || jsonb_strip_nulls(jsonb_build_object('content', o.content, 'subject', o.subject));
+	END IF;
+	c := build_message(b, req, current_actor());
+	c.original_communication_id := o.id;
+	c := enqueue(c, coalesce(req_enum(opt, 'priority', enum_range(NULL::queue_priority)::text[]), 'normal')::queue_priority,
+				 req_timestamptz(opt, 'scheduledAt'),
+				 (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('filename', a.filename, 'fileUrl', a.file_url,
+							'filePath', a.file_path, 'mimeType', a.mime_type, 'sizeBytes', a.size_bytes,
+							'contentBase64', encode(a.content, 'base64'))))
+					FROM communication_attachment a WHERE a.business_id = b AND a.communication_id = o.id),
+				 NULL);
+	RETURN jsonb_build_object('id', c.id, 'originalCommunicationId', o.id, 'status', c.status,
+							  'communication', communication_json(c));
+END
+$$;
+COMMENT ON FUNCTION flowcomm.resend(uuid, jsonb) IS 'Send a message again (seed POST /communications/:id/resend), optionally on another channel or to another contact; the new message links to the original';
+
+-- preference_json: a preference row (or the defaults) as API JSON.
+CREATE FUNCTION flowcomm.preference_json(p flowcomm.communication_preference) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', p.id, 'entityType', p.entity_type, 'entityId', p.entity_id,
+		'emailEnabled', p.email_enabled, 'smsEnabled', p.sms_enabled, 'whatsappEnabled', p.whatsapp_enabled,
+		'messengerEnabled', p.messenger_enabled, 'preferences', p.preferences,
+		'preferredEmail', p.preferred_email, 'preferredPhone', p.preferred_phone,
+		'preferredWhatsapp', p.preferred_whatsapp, 'preferredMessengerId', p.preferred_messenger_id,
+		'locale', p.locale, 'timezone', p.timezone,
+		'optedOut', p.opted_out_at IS NOT NULL, 'optedOutAt', p.opted_out_at, 'optedOutReason', p.opted_out_reason,
+		'updatedAt', p.updated_at)
+$$;
+COMMENT ON FUNCTION flowcomm.preference_json(flowcomm.communication_preference) IS 'A preference row as API JSON (seed 4.3)';
+
+CREATE FUNCTION flowcomm.preferences_get(entity_type text, entity_id uuid) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	b uuid := require_business();
+	p communication_preference;
+BEGIN
+	IF entity_type IS NULL OR entity_type NOT IN ('customer', 'user', 'supplier') THEN
+		PERFORM invalid('entityType', format('"%s" is not one of customer, user, supplier', left(entity_type, 64)));
+	END IF;
+	IF entity_id IS NULL THEN
+		PERFORM invalid('entityId', 'is required');
+	END IF;
+	SELECT * INTO p FROM communication_preference x
+	 WHERE x.business_id = b AND x.entity_type = preferences_get.entity_type AND x.entity_id = preferences_get.entity_id;
+	IF NOT FOUND THEN
+		-- No row yet: everything enabled, nothing preferred (the defaults of the table).
+		p.business_id := b; p.entity_type := entity_type; p.entity_id := entity_id;
+		p.email_enabled := true; p.sms_enabled := true; p.whatsapp_enabled := true; p.messenger_enabled := true;
+		p.preferences := '{}';
+	END IF;
+	RETURN preference_json(p);
+END
+$$;
+COMMENT ON FUNCTION flowcomm.preferences_get(text, uuid) IS 'Preferences of a customer/user/supplier (seed GET /communication-preferences/:type/:id); defaults when none stored';
+
+-- check_type_preferences: {"invoice": ["email", ...], ...} with known names.
+CREATE FUNCTION flowcomm.check_type_preferences(prefs jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	k text;
+	v jsonb;
+	ch jsonb;
+BEGIN
+	IF jsonb_typeof(prefs) <> 'object' THEN
+		PERFORM invalid('preferences', 'must be an object of message type to channel list');
+	END IF;
+	FOR k, v IN SELECT * FROM jsonb_each(prefs)
+	LOOP
+		IF NOT k = ANY (enum_range(NULL::flowcomm.communication_type)::text[] || ARRAY['payment_reminder', 'general']) THEN
+			PERFORM invalid('preferences.' || left(k, 64), 'is not a message type');
+		END IF;
+		IF jsonb_typeof(v) <> 'array' THEN
+			PERFORM invalid('preferences.' || k, 'must be an array of channels');
+		END IF;
+		FOR ch IN SELECT value FROM jsonb_array_elements(v)
+		LOOP
+			IF jsonb_typeof(ch) <> 'string' OR NOT (ch #>> '{}') = ANY (enum_range(NULL::flowcomm.channel)::text[]) THEN
+				PERFORM invalid('preferences.' || k, format('%s is not a channel', left(ch::text, 64)));
+			END IF;
+		END LOOP;
+	END LOOP;
+	RETURN prefs;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.check_type_preferences(jsonb) IS 'Validate the per-type channel preferences object';
+
+CREATE FUNCTION flowcomm.preferences_update(entity_type text, entity_id uuid, patch jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+	b uuid := require_business();
+	p communication_preference;
+	tz text;
+BEGIN
+	PERFORM preferences_get(preferences_update.entity_type, preferences_update.entity_id);	-- validates the key
+	PERFORM check_request(patch, ARRAY['emailEnabled', 'smsEnabled', 'whatsappEnabled', 'messengerEnabled',
+		'preferences', 'preferredEmail', 'preferredPhone', 'preferredWhatsapp', 'preferredMessengerId',
+		'locale', 'timezone', 'optedOut', 'optedOutReason'], 'patch');
+	IF patch ? 'preferences' THEN
+		PERFORM check_type_preferences(patch -> 'preferences');
+	END IF;
+	IF req_text(patch, 'preferredEmail', 254) IS NOT NULL THEN
+		PERFORM check_contact('email', patch ->> 'preferredEmail', 'preferredEmail');
+	END IF;
+	IF req_text(patch, 'preferredPhone', 16) IS NOT NULL THEN
+		PERFORM check_contact('sms', patch ->> 'preferredPhone', 'preferredPhone');
+	END IF;
+	IF req_text(patch, 'preferredWhatsapp', 16) IS NOT NULL THEN
+		PERFORM check_contact('whatsapp', patch ->> 'preferredWhatsapp', 'preferredWhatsapp');
+	END IF;
+	IF req_text(patch, 'preferredMessengerId', 32) IS NOT NULL THEN
+		PERFORM check_contact('messenger', patch ->> 'preferredMessengerId', 'preferredMessengerId');
+	END IF;
+	IF req_text(patch, 'locale', 16) !~ '^[a-z]{2}(-[A-Z]{2})?$' THEN
+		PERFORM invalid('locale', format('"%s" is not a locale such as es or es-MX', patch ->> 'locale'));
+	END IF;
+	tz := req_text(patch, 'timezone', 64);
+	IF tz IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = tz) THEN
+		PERFORM invalid('timezone', format('"%s" is not an IANA time zone', tz));
+	END IF;
+	PERFORM req_bool(patch, 'emailEnabled'), req_bool(patch, 'smsEnabled'), req_bool(patch, 'whatsappEnabled'),
+			req_bool(patch, 'messengerEnabled'), req_bool(patch, 'optedOut'), req_text(patch, 'optedOutReason', 500);
+
+	INSERT INTO communication_preference AS x (business_id, entity_type, entity_id)
+	VALUES (b, preferences_update.entity_type, preferences_update.entity_id)
+	ON CONFLICT (business_id, entity_type, entity_id) DO NOTHING;
+	UPDATE communication_preference x SET
+		email_enabled = coalesce(req_bool(patch, 'emailEnabled'), x.email_enabled),
+		sms_enabled = coalesce(req_bool(patch, 'smsEnabled'), x.sms_enabled),
+		whatsapp_enabled = coalesce(req_bool(patch, 'whatsappEnabled'), x.whatsapp_enabled),
+		messenger_enabled = coalesce(req_bool(patch, 'messengerEnabled'), x.messenger_enabled),
+		preferences = CASE WHEN patch ? 'preferences' THEN patch -> 'preferences' ELSE x.preferences END,
+		preferred_email = CASE WHEN patch ? 'preferredEmail' THEN lower(patch ->> 'preferredEmail') ELSE x.preferred_email END,
+		preferred_phone = CASE WHEN patch ? 'preferredPhone' THEN patch ->> 'preferredPhone' ELSE x.preferred_phone END,
+		preferred_whatsapp = CASE WHEN patch ? 'preferredWhatsapp' THEN patch ->> 'preferredWhatsapp' ELSE x.preferred_whatsapp END,
+		preferred_messenger_id = CASE WHEN patch ? 'preferredMessengerId' THEN patch ->> 'preferredMessengerId' ELSE x.preferred_messenger_id END,
+		locale = CASE WHEN patch ? 'locale' THEN patch ->> 'locale' ELSE x.locale END,
+		timezone = CASE WHEN patch ? 'timezone' THEN tz ELSE x.timezone END,
+		opted_out_at = CASE WHEN req_bool(patch, 'optedOut') THEN coalesce(x.opted_out_at, now())
+							WHEN req_bool(patch, 'optedOut') = false THEN NULL ELSE x.opted_out_at END,
+		opted_out_reason = CASE WHEN req_bool(patch, 'optedOut') THEN coalesce(patch ->> 'optedOutReason', 'updated by ' || current_actor())
+								WHEN req_bool(patch, 'optedOut') = false THEN NULL ELSE x.opted_out_reason END,
+		updated_at = now()
+	 WHERE x.business_id = b AND x.entity_type = preferences_update.entity_type AND x.entity_id = preferences_update.entity_id
+	RETURNING * INTO p;
+	RETURN preference_json(p);
+END
+$$;
+COMMENT ON FUNCTION flowcomm.preferences_update(text, uuid, jsonb) IS 'Update (or create) preferences of a customer/user/supplier with a partial JSON patch (seed PATCH /communication-preferences/:type/:id)';
+
+-- choose_channel: for channel = 'auto', the first allowed channel from the
+-- recipient's per-type preferences, else the business's default order, that
+-- has a contact and is not blocked.
+CREATE FUNCTION flowcomm.choose_channel(b uuid, p_recipient_type text, p_recipient_id uuid,
+										p_type flowcomm.communication_type, p_contact text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	ch text;
+BEGIN
+	FOR ch IN SELECT unnest(candidate_channels(b, p_recipient_type, p_recipient_id, p_type))
+	LOOP
+		IF coalesce(preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel), p_contact) IS NOT NULL
+		   AND delivery_block(b, p_recipient_type, p_recipient_id, ch::channel,
+							  coalesce(preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel), p_contact)) IS NULL
+		THEN
+			RETURN ch;
+		END IF;
+	END LOOP;
+	RAISE EXCEPTION 'no channel available for this recipient'
+		USING ERRCODE = 'PT409', HINT = 'the recipient has no contact on an enabled channel, or opted out';
+END
+$$;
+COMMENT ON FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) IS 'Channel for channel=auto: recipient preference for the type, else business order; skips blocked channels and channels without a contact';
+
+CREATE FUNCTION flowcomm.candidate_channels(b uuid, p_recipient_type text, p_recipient_id uuid,
+											p_type flowcomm.communication_type)
+RETURNS text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT coalesce(
+		(SELECT array_agg(x ORDER BY o)
+		   FROM communication_preference p,
+				jsonb_array_elements_text(coalesce(p.preferences -> p_type::text,
+					CASE p_type WHEN 'invoice_reminder' THEN p.preferences -> 'payment_reminder'
+								WHEN 'general_notification' THEN p.preferences -> 'general' END)) WITH ORDINALITY AS t(x, o)
+		  WHERE p.business_id = b AND p.entity_type = p_recipient_type AND p.entity_id = p_recipient_id),
+		(SELECT s.channel_order::text[] FROM business_setting s WHERE s.business_id = b),
+		ARRAY['email', 'whatsapp', 'sms', 'messenger'])
+$$;
+COMMENT ON FUNCTION flowcomm.candidate_channels(uuid, text, uuid, flowcomm.communication_type) IS 'Ordered channels to try for a recipient and message type';
+
+REVOKE ALL ON FUNCTION flowcomm.enqueue(flowcomm.communication, flowcomm.queue_priority, timestamptz, jsonb, jsonb),
+	flowcomm.build_message(uuid, jsonb, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flowcomm.send(jsonb), flowcomm.resend(uuid, jsonb), flowcomm.cancel(uuid, text),
+	flowcomm.preferences_update(text, uuid, jsonb) TO flowcomm_sender;
+GRANT EXECUTE ON FUNCTION flowcomm.history(jsonb), flowcomm.details(uuid), flowcomm.preferences_get(text, uuid),
+	flowcomm.communication_json(flowcomm.communication), flowcomm.preference_json(flowcomm.communication_preference)
+	TO flowcomm_viewer;
