@@ -301,6 +301,13 @@ extern bool fc_json_valid(const char *json);
 extern bool fc_ratelimit_take(const FcJob *job, double *wait_seconds);
 extern void fc_ratelimit_pause(const FcJob *job, int seconds);
 
+/*
+ * fc_start_xact starts a worker transaction.  A background worker must set
+ * the statement start time itself, or now() stays at its start time.
+ */
+#define fc_start_xact() \
+	do { SetCurrentStatementStartTimestamp(); StartTransactionCommand(); } while (0)
+
 /* wakeup.c */
 extern void fc_wakeup_init(void);
 

@@ -15,8 +15,12 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/tableam.h"
 #include "access/xact.h"
-#include "commands/dbcommands.h"
+#include "catalog/pg_database.h"
+#include "utils/snapmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -73,6 +77,10 @@ fc_register_launcher(void)
 
 /*
  * wanted_databases returns the OIDs of the configured databases that exist.
+ *
+ * Like the autovacuum launcher, it scans pg_database sequentially: without
+ * a database of its own the launcher cannot use catalog indexes, whose
+ * relcache entries may need pg_class (after crash recovery, for one).
  */
 static List *
 wanted_databases(void)
@@ -80,7 +88,10 @@ wanted_databases(void)
 	char	   *raw = pstrdup(fc_databases ? fc_databases : "");
 	List	   *names = NIL;
 	List	   *oids = NIL;
-	ListCell   *lc;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	if (!SplitIdentifierString(raw, ',', &names))
 	{
@@ -89,15 +100,32 @@ wanted_databases(void)
 				 errmsg("invalid flowcomm.databases list \"%s\"", fc_databases)));
 		return NIL;
 	}
-	StartTransactionCommand();
-	foreach(lc, names)
+	fc_start_xact();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
 	{
-		Oid			dboid = get_database_oid((char *) lfirst(lc), true);
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+		ListCell   *lc;
 
-		if (OidIsValid(dboid))
-			oids = list_append_unique_oid(oids, dboid);
+		if (!db->datallowconn)
+			continue;
+		foreach(lc, names)
+		{
+			if (strcmp(NameStr(db->datname), (char *) lfirst(lc)) == 0)
+			{
+				MemoryContext old = MemoryContextSwitchTo(cxt);
+
+				oids = list_append_unique_oid(oids, db->oid);
+				MemoryContextSwitchTo(old);
+			}
+		}
 	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
 	return oids;
 }
 

@@ -151,7 +151,7 @@ wait_for_extension(int slot)
 		process_signals();
 		if (ShutdownRequestPending)
 			proc_exit(0);
-		StartTransactionCommand();
+		fc_start_xact();
 		present = fc_extension_present();
 		CommitTransactionCommand();
 		if (present)
@@ -247,7 +247,7 @@ schedule_next_poll(WorkerState *ws, int claimed, int wanted)
 		ws->next_claim_at = now;
 		return;
 	}
-	StartTransactionCommand();
+	fc_start_xact();
 	until = fc_seconds_until_next_due();
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(ws->loop_cxt);
@@ -273,7 +273,7 @@ claim_and_start(WorkerState *ws)
 	ResetLatch(MyLatch);
 	if (now >= ws->next_recover_at)
 	{
-		StartTransactionCommand();
+		fc_start_xact();
 		(void) fc_recover_expired(ws->slot, false);
 		CommitTransactionCommand();
 		MemoryContextSwitchTo(ws->loop_cxt);
@@ -281,7 +281,7 @@ claim_and_start(WorkerState *ws)
 	}
 	wanted = Min(fc_batch_size, fc_max_in_flight - fc_http_in_flight(ws->http));
 	pgstat_report_activity(STATE_RUNNING, "claiming messages");
-	StartTransactionCommand();
+	fc_start_xact();
 	n = fc_claim_jobs(ws->slot, wanted, ws->jobs_cxt, &jobs);
 	CommitTransactionCommand();
 	/* Commit leaves CurrentMemoryContext at TopMemoryContext. */
@@ -374,7 +374,7 @@ flowcomm_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("flowcomm worker");
 	attach_slot(ws.slot, dboid);
-	StartTransactionCommand();
+	fc_start_xact();
 	strlcpy(fc_shared->workers[ws.slot].dbname, get_database_name(dboid), NAMEDATALEN);
 	CommitTransactionCommand();
 
@@ -392,7 +392,7 @@ flowcomm_worker_main(Datum main_arg)
 	wait_for_extension(ws.slot);
 
 	/* Jobs still locked by this slot belong to our crashed predecessor. */
-	StartTransactionCommand();
+	fc_start_xact();
 	(void) fc_recover_expired(ws.slot, true);
 	CommitTransactionCommand();
 

@@ -309,7 +309,7 @@ count_results(int worker_id, FcJob **jobs, int n)
 void
 fc_results_flush(int worker_id, FcJob **jobs, int n)
 {
-	StartTransactionCommand();
+	fc_start_xact();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (!run_in_subxact(worker_id, jobs, n) && n > 1)
