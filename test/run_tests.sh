@@ -29,10 +29,11 @@ cp -r "$FC_REPO/test/sql" "$FC_REPO/test/expected" "$FC_REPO/test/fixtures" "$FC
 [ "$(id -u)" = 0 ] && chown -R postgres: "$FC_TMP/regress"
 TESTS=$(cd "$FC_REPO/test/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort)
 if [ -n "$TESTS" ]; then
-	fc_as_pg env SIM_URL="${FC_SIM_URL:-}" "$FC_TMP/root/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress" \
+	# Run from the copy so tests can \i fixtures/… relative to it.
+	(cd "$FC_TMP/regress" && fc_as_pg env SIM_URL="${FC_SIM_URL:-}" "$FC_TMP/root/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress" \
 		--bindir="$FC_BIN" --host="$FC_SOCK" --port="$FC_PORT" \
 		--inputdir="$FC_TMP/regress" --outputdir="$FC_TMP/regress" \
-		--dbname=contrib_regression $TESTS >"$FC_TMP/regress/summary.txt" 2>&1
+		--dbname=contrib_regression $TESTS) >"$FC_TMP/regress/summary.txt" 2>&1
 	cat "$FC_TMP/regress/summary.txt"
 	n_total=$(grep -cE '^(ok|not ok) ' "$FC_TMP/regress/summary.txt" || true)
 	if [ "$n_total" = 0 ]; then
