@@ -16,7 +16,7 @@ fc_setup || exit 1
 [ -x "$FC_REPO/test/simulator/flowcomm-sim" ] && fc_sim_start
 [ -n "${FC_SIM_URL:-}" ] && fc_provider_conf
 # Workers serve only the process-test database: the SQL suites stay deterministic.
-fc_conf "flowcomm.databases = 'flowcomm_t'"
+fc_conf "flowcomm.databases = 'flowcomm_t,flowcomm_restore'"
 fc_conf "flowcomm.poll_interval_ms = 200"
 fc_start || { cat "$FC_TMP/log/postgres.log"; exit 1; }
 echo "flowcomm test cluster: $FC_TMP (port $FC_PORT), simulator ${FC_SIM_URL:-none}"
