@@ -46,8 +46,7 @@ SELECT format('SELECT flowcomm.send(%L::jsonb)', (SELECT req FROM good) || jsonb
 	('attachments', (SELECT jsonb_agg(jsonb_build_object('filename', 'f' || i || '.pdf', 'fileUrl', 'https://x.example/f.pdf')) FROM generate_series(1, 11) i)),
 	('createdBy', '"mallory"'), ('createdBy', '"SYSTEM_"'), ('createdBy', '5'),
 	('bogus', '1'), ('Channel', '"sms"'), ('', '1')
-  ) v(f, v0), LATERAL (SELECT v0::jsonb AS v) x
- WHERE f <> 'attachments' OR v0 NOT LIKE '[{"filename": "a.pdf", "contentBase64"%';
+  ) v(f, v0), LATERAL (SELECT v0::jsonb AS v) x;
 
 -- send: whole-request problems and missing fields.
 INSERT INTO bad_case (sql, state, msg) VALUES
@@ -84,8 +83,8 @@ SELECT format('SELECT flowcomm.history(%L::jsonb)', jsonb_build_object(f, v0::js
 			   ('entityType', to_jsonb(repeat('e', 51))::text)) v(f, v0);
 INSERT INTO bad_case (sql, state, msg) VALUES
 	('SELECT flowcomm.history(''[]'')', '22023', 'filters'),
-	('SELECT flowcomm.history(''{"startDate":"2021-01-02","endDate":"2021-01-01"}'')', '22023', 'startDate'),
-	('SELECT flowcomm.stats(''{"startDate":"2021-01-02","endDate":"2021-01-01"}'')', '22023', 'startDate'),
+	('SELECT flowcomm.history(''{"startDate":"2021-01-05","endDate":"2021-01-01"}'')', '22023', 'startDate'),
+	('SELECT flowcomm.stats(''{"startDate":"2021-01-05","endDate":"2021-01-01"}'')', '22023', 'startDate'),
 	('SELECT flowcomm.stats(''{"startDate":"2000-01-01","endDate":"2021-01-01"}'')', '22023', 'endDate'),
 	('SELECT flowcomm.stats(''{"channel":"fax"}'')', '22023', 'channel'),
 	('SELECT flowcomm.stats(''{"startDate":"x"}'')', '22023', 'startDate'),
@@ -134,7 +133,7 @@ INSERT INTO bad_case (sql, state, msg) VALUES
 	('SELECT flowcomm.template_create(''{"name": "T", "code": "t2", "channel": "sms", "type": "invoice", "bodyTemplate": "Hi {{who}}"}'')', '22023', 'availableVariables'),
 	('SELECT flowcomm.template_create(''{"name": "T", "code": "t3", "channel": "sms", "type": "invoice", "bodyTemplate": "{{#if x}}open"}'')', '22023', 'bodyTemplate'),
 	('SELECT flowcomm.template_create(''{"name": "T", "code": "t4", "channel": "sms", "type": "invoice", "bodyTemplate": "{{nosuchhelper x}}"}'')', '22023', 'bodyTemplate'),
-	('SELECT flowcomm.template_create(''{"name": "T", "code": "t5", "channel": "sms", "type": "invoice", "bodyTemplate": "{{currency}}"}'')', '22023', 'bodyTemplate'),
+	('SELECT flowcomm.template_create(''{"name": "T", "code": "t5", "channel": "sms", "type": "invoice", "bodyTemplate": "{{truncate x}}", "availableVariables": ["x"]}'')', '22023', 'bodyTemplate'),
 	('SELECT flowcomm.template_create(''{"name": "T", "code": "t6", "channel": "email", "type": "invoice", "subjectTemplate": "{{#each}}", "bodyTemplate": "x"}'')', '22023', 'subjectTemplate'),
 	('SELECT flowcomm.template_create(''{"name": "T", "code": "t7", "channel": "sms", "type": "invoice", "bodyTemplate": "{{/if}}"}'')', '22023', 'bodyTemplate'),
 	('SELECT flowcomm.template_create(''{"name": "T", "code": "t8", "channel": "sms", "type": "invoice", "bodyTemplate": "{{"}'')', '22023', 'bodyTemplate'),
@@ -167,13 +166,13 @@ INSERT INTO bad_case (sql, state, msg) VALUES
 	('SELECT flowcomm.render(''{{'', ''{}'')', '22023', ''),
 	('SELECT flowcomm.render(''{{{x}}'', ''{}'')', '22023', ''),
 	('SELECT flowcomm.render(''{{nohelper 1 2}}'', ''{}'')', '22023', 'nohelper'),
-	('SELECT flowcomm.render(''{{currency}}'', ''{}'')', '22023', 'currency'),
+	('SELECT flowcomm.render(''{{truncate x}}'', ''{}'')', '22023', 'truncate'),
 	('SELECT flowcomm.render(''{{x}}'', ''{}'', ''{}'', ''xml'')', '22023', 'escape'),
 	('SELECT flowcomm.render(''{{> p}}'', ''{}'', ''[]'')', '22023', 'partial'),
 	('SELECT flowcomm.render(''{{> p}}'', ''{}'', ''{"p": 5}'')', '22023', 'p'),
 	('SELECT flowcomm.render(''{{> p}}'', ''{}'', ''{"p": "{{> p}}"}'')', '54000', 'partial'),
-	('SELECT flowcomm.render(repeat(''{{#a}}'', 100) || repeat(''{{/a}}'', 100), ''{}'')', '54000', 'depth'),
-	('SELECT flowcomm.render(repeat(''x'', 300000), ''{}'')', '54000', 'size'),
+	('SELECT flowcomm.render(repeat(''{{#a}}'', 100) || repeat(''{{/a}}'', 100), ''{}'')', '54000', 'nested'),
+	('SELECT flowcomm.render(repeat(''x'', 300000), ''{}'')', '54000', 'maximum'),
 	('SELECT flowcomm.render(''{{#each a}}{{#each a}}{{#each a}}{{#each a}}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{{/each}}{{/each}}{{/each}}{{/each}}'', jsonb_build_object(''a'', (SELECT jsonb_agg(i) FROM generate_series(1, 60) i)))', '54000', 'output'),
 	('SELECT flowcomm.template_check(''{{#if}}{{/if}}'')', '22023', 'if'),
 	('SELECT flowcomm.template_check(''{{=<% %>=}}<%#a%>'')', '22023', 'a'),

@@ -40,8 +40,10 @@ SELECT api.template_create('{"name": "Bad", "code": "bad", "channel": "sms", "ty
 SELECT api.template_create('{"name": "Bad", "code": "bad", "channel": "sms", "type": "general_notification", "bodyTemplate": "Hi {{#if x}}"}');
 SELECT (api.template_update((api.templates(code => 'thanks') #>> '{results,0,id}')::uuid, '{"bodyTemplate": "Gracias {{name}}!"}')) ->> 'bodyTemplate';
 SELECT (api.template_preview('{"templateCode": "thanks", "channel": "sms", "variables": {"name": "Ana"}}')) ->> 'body';
+\set VERBOSITY sqlstate
 SELECT api.template_update((api.templates(code => 'invoice', channel => 'sms') #>> '{results,0,id}')::uuid, '{"name": "mine now"}');
 SELECT api.template_delete((api.templates(code => 'invoice', channel => 'sms') #>> '{results,0,id}')::uuid);
+\set VERBOSITY terse
 SELECT (api.template_delete((api.templates(code => 'thanks') #>> '{results,0,id}')::uuid)) ->> 'deleted';
 RESET ROLE;
 
