@@ -11,7 +11,8 @@
 # (detect_leaks=0: PostgreSQL frees memory contexts wholesale and exits
 # without freeing, LeakSanitizer would report the server, not us.)  Any report
 # file, or any "runtime error:"/AddressSanitizer line in the server log, fails
-# the run after the suite, whatever the suite's own result.
+# the run after the suite, whatever the suite's own result.  Then
+# valgrind.sh: the template engine and the webhook parsers on their corpora.
 set -u
 FC_QA_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -59,6 +60,8 @@ if [ -z "$kept" ]; then
 	rc=1
 fi
 [ "$suite_rc" -eq 0 ] || { echo "sanitize: FAILED: the suite failed" >&2; rc=1; }
+# The parsers of untrusted input, outside PostgreSQL, under valgrind.
+sh "$FC_QA_REPO/test/quality/valgrind.sh" || rc=1
 if [ -z "$keep_was" ]; then
 	[ -n "$kept" ] && rm -rf "$kept"
 	[ "$rc" -eq 0 ] && rm -rf "$SAN_DIR"
