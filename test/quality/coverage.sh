@@ -90,8 +90,13 @@ lines=$(sed -n 's/^ *lines\.*: *\([0-9.]*\)%.*/\1/p' summary.txt)
 funcs=$(sed -n 's/^ *functions\.*: *\([0-9.]*\)%.*/\1/p' summary.txt)
 [ -n "$lines" ] && [ -n "$funcs" ] || { cat summary.txt; echo "coverage: could not read the lcov summary" >&2; exit 1; }
 echo "coverage: lines $lines%, functions $funcs%"
-echo "coverage: per file (lines):"
-lcov --rc lcov_branch_coverage=0 --list src.info 2>/dev/null | sed -n 's/^\([^ |][^|]*\.[ch]\) *|\([^|]*\)|.*/  \1 \2/p' | sed 's/  */ /g; s/^/ /'
+echo "coverage: per file: lines hit/found, functions hit/found"
+awk -v pre="$BUILD/" '
+	/^SF:/ { f = substr($0, 4); sub(pre, "", f) }
+	/^LH:/ { lh = substr($0, 4) } /^LF:/ { lf = substr($0, 4) }
+	/^FNH:/ { fh = substr($0, 5) } /^FNF:/ { ff = substr($0, 5) }
+	/^end_of_record/ { printf "  %-28s %5.1f%% %5d/%-5d %5.1f%% %3d/%-3d\n", f, lf ? 100 * lh / lf : 100, lh, lf, ff ? 100 * fh / ff : 100, fh, ff }
+' src.info | sort
 echo "coverage: HTML report in $OUT/index.html"
 
 rc=0
