@@ -191,6 +191,7 @@ extern void sim_record(SimReq *req, int status, const char *response_id);
 extern void sim_stats_count(int provider, int status, bool dropped,
 							bool stalled, bool delayed);
 extern void sim_stats_in_flight(int delta);
+extern int64_t sim_stats_get_in_flight(void);
 extern void sim_control_handle(SimReq *req, SimResult *res);
 /* find a recorded Twilio message; fills body/ts; returns false if absent */
 extern bool sim_record_find_message(const char *sid, const char *account,

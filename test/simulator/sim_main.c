@@ -571,6 +571,9 @@ main(int argc, char **argv)
 			close(ls);
 	}
 	sim_timer_stop();
+	/* let the resumed (previously delayed) requests get their answers */
+	for (int i = 0; i < 200 && sim_stats_get_in_flight() > 0; i++)
+		usleep(10000);
 	MHD_stop_daemon(daemon);
 	sim_record_shutdown();
 	if (!quiet)
