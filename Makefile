@@ -57,7 +57,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(TEMPLATE_FILES) sql/build_
 	  for f in $(SQL_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; \
 	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
 
-.PHONY: deps test demo simulator check-chaos bench coverage lint format-check fuzz
+.PHONY: deps test demo simulator check-chaos
 
 deps:
 	@sh test/install_deps.sh
@@ -72,3 +72,9 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all simulator
 	@sh test/demo.sh
+
+# The long chaos run (CHAOS_MINUTES, default 10: 20,000 messages, 20 kill -9,
+# 3 immediate restarts, simulator faults); `make test` runs a short form.
+check-chaos: deps
+	@$(MAKE) --no-print-directory all simulator
+	@FC_SUITES=chaos sh test/run_tests.sh
