@@ -348,6 +348,9 @@ shutdown_drain(WorkerState *ws)
 		for (int i = 0; i < n; i++)
 		{
 			left[i]->outcome = FC_OUT_UNCERTAIN;
+			left[i]->error_code = MemoryContextStrdup(left[i]->cxt, "uncertain");
+			left[i]->error_message = MemoryContextStrdup(left[i]->cxt,
+														 "worker stopped with the request in flight: outcome unknown");
 			add_result(ws, left[i]);
 		}
 	}
