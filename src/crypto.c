@@ -356,14 +356,17 @@ fc_ecdsa_p256_verify(const char *key, size_t keylen,
 	FcVerify	result = FC_VERIFY_FAILURE;
 	int			rc;
 
-	/* A P-256 DER signature is at most 72 bytes; a SEQUENCE starts with 0x30 */
-	if (siglen < 8 || siglen > 72 || sig[0] != 0x30)
-		return FC_VERIFY_BAD_SIGNATURE;
 	pkey = load_p256_key(key, keylen);
 	if (pkey == NULL)
 	{
 		ERR_clear_error();
 		return FC_VERIFY_BAD_KEY;
+	}
+	/* A P-256 DER signature is at most 72 bytes; a SEQUENCE starts with 0x30 */
+	if (siglen < 8 || siglen > 72 || sig[0] != 0x30)
+	{
+		EVP_PKEY_free(pkey);
+		return FC_VERIFY_BAD_SIGNATURE;
 	}
 	md = EVP_MD_CTX_new();
 	if (md == NULL ||
