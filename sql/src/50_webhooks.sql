@@ -170,8 +170,10 @@ BEGIN
 		RETURN 'invalid';
 	END IF;
 	kind := ev ->> 'event';
-	IF jsonb_typeof(ev -> 'timestamp') = 'number' AND (ev ->> 'timestamp')::numeric BETWEEN 946684800 AND 4102444800 THEN
-		occurred := to_timestamp((ev ->> 'timestamp')::double precision);
+	IF jsonb_typeof(ev -> 'timestamp') = 'number' THEN
+		IF (ev ->> 'timestamp')::numeric BETWEEN 946684800 AND 4102444800 THEN
+			occurred := to_timestamp((ev ->> 'timestamp')::double precision);
+		END IF;
 	END IF;
 	c := sendgrid_find(ev);
 	IF c.id IS NULL THEN
