@@ -594,7 +594,13 @@ BEGIN
 	c.max_retries := 0;
 	c.created_at := now();
 	c.updated_at := now();
-	INSERT INTO communication SELECT c.*;
+	BEGIN
+		INSERT INTO communication SELECT c.*;
+	EXCEPTION WHEN unique_violation THEN
+		-- the same MessageSid stored by a concurrent delivery of this webhook
+		RETURN jsonb_build_object('stored', false, 'duplicate', true,
+			'communicationId', (SELECT m.id FROM communication m WHERE m.provider_message_id = sid));
+	END;
 	INSERT INTO communication_event (business_id, communication_id, event, status, source, dedupe_key, payload)
 	VALUES (b, c.id, 'received', 'received', 'twilio', sid || ':received', params);
 	IF action IS NOT NULL AND from_addr.channel IN ('sms', 'whatsapp') THEN
