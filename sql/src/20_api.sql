@@ -68,6 +68,39 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.preferred_contact(uuid, text, uuid, flowcomm.channel) IS 'Stored contact of a recipient for a channel (WhatsApp falls back to the phone)';
 
+-- hold_for_quiet_hours: when a non-urgent message may leave.  Invoices,
+-- payment links and confirmations answer something the customer just did and
+-- leave at once; reminders, notices, alerts and general messages wait for the
+-- end of the business's quiet hours in the recipient's (else the business's)
+-- timezone, unless sent with priority urgent.
+CREATE FUNCTION flowcomm.hold_for_quiet_hours(c flowcomm.communication, p_priority flowcomm.queue_priority,
+											  p_scheduled_at timestamptz)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	s business_setting;
+	tz text;
+	at timestamptz := greatest(coalesce(p_scheduled_at, now()), now());
+BEGIN
+	IF p_priority = 'urgent' OR c.type NOT IN ('invoice_reminder', 'collection_notice', 'low_stock_alert', 'general_notification') THEN
+		RETURN p_scheduled_at;
+	END IF;
+	SELECT * INTO s FROM business_setting x WHERE x.business_id = c.business_id;
+	IF NOT FOUND OR s.quiet_hours_start IS NULL OR s.quiet_hours_end IS NULL THEN
+		RETURN p_scheduled_at;
+	END IF;
+	tz := coalesce((SELECT p.timezone FROM communication_preference p
+					 WHERE p.business_id = c.business_id AND p.entity_type = c.recipient_type
+					   AND p.entity_id = c.recipient_id), s.timezone);
+	IF quiet_release(at, tz, s.quiet_hours_start, s.quiet_hours_end) > at THEN
+		RETURN quiet_release(at, tz, s.quiet_hours_start, s.quiet_hours_end);
+	END IF;
+	RETURN p_scheduled_at;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.hold_for_quiet_hours(flowcomm.communication, flowcomm.queue_priority, timestamptz) IS 'Send time of a message after the business''s quiet hours (non-urgent types only, recipient timezone)';
+
 -- enqueue: store a validated message, its attachments and its queue job, and
 -- wake the workers at commit.  Every sending path (send, resend, triggers,
 -- reminders, fallback, bulk) ends here.  Returns the new row.
@@ -80,6 +113,7 @@ DECLARE
 	att jsonb;
 	i int := 0;
 BEGIN
+	p_scheduled_at := hold_for_quiet_hours(c, p_priority, p_scheduled_at);
 	c.id := coalesce(c.id, uuid_v7());
 	c.direction := coalesce(c.direction, 'outbound');
 	c.retry_count := coalesce(c.retry_count, 0);
@@ -141,7 +175,10 @@ BEGIN
 		IF req_text(a, 'mimeType', 100) IS NOT NULL AND (a ->> 'mimeType') !~ '^[a-z]+/[A-Za-z0-9.+-]+$' THEN
 			PERFORM invalid(f || '.mimeType', format('"%s" is not a MIME type', left(a ->> 'mimeType', 100)));
 		END IF;
-		PERFORM req_int(a, 'sizeBytes', 0, 2147483647);
+		IF jsonb_typeof(a -> 'sizeBytes') NOT IN ('number', 'null') OR (a ->> 'sizeBytes')::numeric < 0
+		   OR (a ->> 'sizeBytes')::numeric > 2147483647 OR (a ->> 'sizeBytes')::numeric <> trunc((a ->> 'sizeBytes')::numeric) THEN
+			PERFORM invalid(f || '.sizeBytes', 'must be a whole number of bytes');
+		END IF;
 		PERFORM req_text(a, 'filePath', 500);
 		IF req_text(a, 'contentBase64', 40000000) IS NOT NULL THEN
 			IF (a ->> 'contentBase64') !~ '^[A-Za-z0-9+/\s]*={0,2}\s*$' THEN
@@ -302,7 +339,8 @@ BEGIN
 
 	c := enqueue(c, prio::queue_priority, sched, atts, NULL);
 	RETURN jsonb_build_object('id', c.id, 'status', c.status, 'idempotentReplay', false,
-							  'estimatedSendTime', greatest(coalesce(sched, now()), now()),
+							  'estimatedSendTime', (SELECT greatest(q.scheduled_at, now()) FROM communication_queue q
+													 WHERE q.business_id = b AND q.communication_id = c.id),
 							  'communication', communication_json(c));
 END
 $$;
@@ -493,7 +531,10 @@ BEGIN
 	ELSIF o.template_id IS NOT NULL THEN
 		req := req || jsonb_build_object('templateId', o.template_id, 'templateVariables', o.template_variables);
 	ELSE
-		req := req || jsonb_strip_nulls(jsonb_build_object('content', o.content, 'subject', o.subject));
+		req := req || jsonb_strip_nulls(jsonb_build_object('content', CASE WHEN o.channel = 'email' AND req ->> 'channel' <> 'email'
+																		   THEN coalesce(o.content_text, o.content) ELSE o.content END,
+			'subject', CASE WHEN req ->> 'channel' = 'email'
+							THEN coalesce(o.subject, initcap(replace(o.type::text, '_', ' '))) END));
 	END IF;
 	c := build_message(b, req, current_actor());
 	c.original_communication_id := o.id;

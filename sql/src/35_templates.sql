@@ -92,8 +92,20 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.template_partials(uuid, flowcomm.channel, text) IS 'Partials ({{> partial_name}}) available to a business on a channel, resolved through the locale chain';
 
+-- optional_variables: names a template only tests or defaults — block
+-- conditions ({{#if x}}, {{#unless x}}, {{#each x}}, {{#with x}}, {{#x}},
+-- {{^x}}) and first arguments of {{default x ...}}.  Missing ones render as
+-- empty/false, so they are not required.
+CREATE FUNCTION flowcomm.optional_variables(source text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT coalesce(array_agg(DISTINCT m[2]), '{}')
+	  FROM regexp_matches(source,
+			'\{\{~?\s*(#\s*(?:if|unless|each|with)\s+|#\s*|\^\s*|default\s+)([A-Za-z_][A-Za-z0-9_]*)', 'g') AS m
+$$;
+COMMENT ON FUNCTION flowcomm.optional_variables(text) IS 'Variables a template only tests (block conditions) or defaults: not required when sending';
+
 -- render_with: render subject and body of a template with variables, strictly:
--- every variable the template references must be given.
+-- every variable the template references, except optional ones, must be given.
 CREATE FUNCTION flowcomm.render_with(b uuid, p_channel flowcomm.channel, p_locale text, p_subject text, p_body text,
 									 vars jsonb, OUT subject text, OUT body text, OUT body_text text)
 LANGUAGE plpgsql STABLE
@@ -105,7 +117,8 @@ DECLARE
 BEGIN
 	SELECT array_agg(v ORDER BY v) INTO missing
 	  FROM unnest(template_variables(coalesce(p_subject, '') || ' ' || p_body)) v
-	 WHERE NOT (vars ? v) AND NOT partials ? v;
+	 WHERE NOT (vars ? v) AND NOT partials ? v
+	   AND NOT v = ANY (optional_variables(coalesce(p_subject, '') || ' ' || p_body));
 	IF missing IS NOT NULL THEN
 		RAISE EXCEPTION 'missing template variable%: %', CASE WHEN cardinality(missing) > 1 THEN 's' ELSE '' END,
 			array_to_string(missing, ', ')
@@ -207,7 +220,7 @@ DECLARE
 BEGIN
 	PERFORM check_request(t, ARRAY['name', 'code', 'description', 'channel', 'type', 'locale', 'subjectTemplate',
 		'bodyTemplate', 'availableVariables', 'isActive'], 'template');
-	IF req_text(t, 'name', 255) IS NULL THEN PERFORM invalid('name', 'is required'); END IF;
+	IF coalesce(req_text(t, 'name', 255), '') = '' THEN PERFORM invalid('name', 'is required'); END IF;
 	IF coalesce(req_text(t, 'code', 100), '') !~ '^[a-z0-9_]{1,100}$' THEN
 		PERFORM invalid('code', 'is required: lower-case letters, digits and underscores');
 	END IF;
@@ -239,7 +252,7 @@ COMMENT ON FUNCTION flowcomm.template_create(jsonb) IS 'Create a business templa
 
 -- find_own_template: a template the current business may change.
 CREATE FUNCTION flowcomm.find_own_template(b uuid, p_id uuid) RETURNS flowcomm.communication_template
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	t communication_template;
@@ -267,6 +280,9 @@ DECLARE
 BEGIN
 	PERFORM check_request(patch, ARRAY['name', 'description', 'subjectTemplate', 'bodyTemplate',
 		'availableVariables', 'isActive', 'type'], 'patch');
+	IF req_text(patch, 'name', 255) = '' THEN
+		PERFORM invalid('name', 'may not be empty');
+	END IF;
 	t.name := coalesce(req_text(patch, 'name', 255), t.name);
 	t.description := CASE WHEN patch ? 'description' THEN req_text(patch, 'description', 2000) ELSE t.description END;
 	t.subject_template := CASE WHEN patch ? 'subjectTemplate' THEN req_text(patch, 'subjectTemplate', 500) ELSE t.subject_template END;
