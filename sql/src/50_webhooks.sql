@@ -271,19 +271,25 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.twilio_params_json(text[], text[]) IS 'Internal: form parameters as a JSON object (first value of each name)';
 
--- webhook_url: the URL the provider called: the caller's, else
+-- webhook_url: the URL the provider called: the caller's; for status
+-- callbacks the one the delivery workers gave Twilio (StatusCallback =
+-- flowcomm.status_callback_url + /twilio/status) when that is set; else
 -- flowcomm.webhook_base_url + the RPC path.
 CREATE FUNCTION flowcomm.webhook_url(p_url text, p_rpc text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	base text := nullif(current_setting('flowcomm.webhook_base_url', true), '');
+	callback text := nullif(current_setting('flowcomm.status_callback_url', true), '');
 BEGIN
 	IF nullif(p_url, '') IS NOT NULL THEN
 		IF p_url !~ '^https?://\S+$' THEN
 			PERFORM invalid('url', 'must be the absolute http(s) URL the provider called');
 		END IF;
 		RETURN p_url;
+	END IF;
+	IF p_rpc = 'webhook_twilio_status' AND callback IS NOT NULL THEN
+		RETURN callback || '/twilio/status';
 	END IF;
 	IF base IS NULL THEN
 		RAISE EXCEPTION 'webhook URL is unknown'
@@ -294,7 +300,7 @@ BEGIN
 	RETURN rtrim(base, '/') || '/rpc/' || p_rpc;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.webhook_url(text, text) IS 'Internal: URL a webhook was called at (given, else flowcomm.webhook_base_url + /rpc/<name>)';
+COMMENT ON FUNCTION flowcomm.webhook_url(text, text) IS 'Internal: URL a webhook was called at (given; status callbacks: flowcomm.status_callback_url + /twilio/status when set; else flowcomm.webhook_base_url + /rpc/<name>)';
 
 -- twilio_verify: authenticate a Twilio request.  Returns the businesses
 -- whose own account's token verified it, and whether the platform's

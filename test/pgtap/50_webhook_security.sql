@@ -20,10 +20,10 @@ SELECT is(
 	NULL, 'internal webhook and payment-link helpers are executable by no flowcomm role nor PUBLIC');
 SELECT is(
 	(SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
-	  WHERE p.pronamespace = 'api'::regnamespace
+	  WHERE p.pronamespace = 'api'::regnamespace AND p.proname LIKE 'webhook\_%'
 		AND EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
 					 WHERE a.privilege_type = 'EXECUTE' AND a.grantee = 0)),
-	NULL, 'no api function is executable by PUBLIC');
+	NULL, 'no api webhook function is executable by PUBLIC');
 SELECT ok(NOT has_function_privilege('flowcomm_sender', 'flowcomm.suppression_lift(uuid,text)', 'EXECUTE'),
 		  'senders may not lift suppressions');
 SELECT ok(has_function_privilege('flowcomm_admin', 'flowcomm.suppression_lift(uuid,text)', 'EXECUTE'),

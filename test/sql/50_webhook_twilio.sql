@@ -81,6 +81,9 @@ SELECT pg_temp.status(jsonb_build_object('MessageSid', 'SM' || repeat('2', 32), 
 		'AccountSid', 'AC' || repeat('a', 32), 'From', '+15551110000', 'To', '+14155550101')) ->> 'status';
 SELECT status, error_code, error_message, failed_at IS NOT NULL AS failed_at_set
   FROM flowcomm.communication WHERE provider_message_id = 'SM' || repeat('2', 32);
+-- The permanent failure reported by Twilio starts the fallback on the next channel.
+SELECT channel, status, recipient_contact, created_by
+  FROM flowcomm.communication WHERE fallback_of_id = 'c5000000-0000-7000-8000-000000000002';
 
 -- WhatsApp read receipt on the platform account: opened.
 SELECT pg_temp.status(jsonb_build_object('MessageSid', 'SM' || repeat('3', 32), 'MessageStatus', 'read',
@@ -113,8 +116,10 @@ SELECT status FROM flowcomm.communication WHERE provider_message_id = 'SM' || re
 -- Inbound: a reply is stored and linked to the last message sent to that contact.
 SELECT pg_temp.inbound(jsonb_build_object('MessageSid', 'SM' || repeat('5', 32), 'AccountSid', 'AC' || repeat('a', 32),
 		'From', '+14155550101', 'To', '+15551110000', 'Body', 'Thanks, I''ll pay tomorrow', 'NumMedia', '0'))
-	- 'communicationId' AS reply;
-SELECT direction, status, type, channel, recipient_contact, recipient_type, content, original_communication_id
+	- 'communicationId' - 'originalCommunicationId' AS reply;
+SELECT direction, status, type, channel, recipient_contact, recipient_type, content,
+	   original_communication_id = (SELECT id FROM flowcomm.communication
+									 WHERE fallback_of_id = 'c5000000-0000-7000-8000-000000000002') AS linked_to_latest
   FROM flowcomm.communication WHERE provider_message_id = 'SM' || repeat('5', 32);
 SELECT pg_temp.inbound(jsonb_build_object('MessageSid', 'SM' || repeat('5', 32), 'AccountSid', 'AC' || repeat('a', 32),
 		'From', '+14155550101', 'To', '+15551110000', 'Body', 'Thanks, I''ll pay tomorrow', 'NumMedia', '0'))
