@@ -442,6 +442,8 @@ COMMENT ON FUNCTION flowcomm.twilio_address(text) IS 'Internal: whatsapp:+1..., 
 -- inbound_business: which business an inbound message is for.
 --   1. a business whose own account verified the request and whose
 --      sms_from / whatsapp_from / messenger_page_id is the To address;
+--      several such businesses (one number shared): the one that last
+--      wrote to the sender;
 --   2. on the platform's default account: business_id in the (signed)
 --      callback URL's query string, else the request's business
 --      (flowcomm.business_id or the JWT claim), else the business that
@@ -462,28 +464,32 @@ BEGIN
 	IF cardinality(owners) = 1 THEN
 		RETURN owners[1];
 	END IF;
-	IF cardinality(owners) > 1 OR NOT v_default THEN
-		RETURN NULL;		-- ambiguous, or not our number
+	IF coalesce(cardinality(owners), 0) = 0 THEN
+		IF NOT v_default THEN
+			RETURN NULL;		-- not a number of the businesses that signed
+		END IF;
+		b := substring(p_url FROM '[?&]business_id=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(&|$)')::uuid;
+		IF b IS NOT NULL THEN
+			RETURN b;
+		END IF;
+		BEGIN
+			b := current_business_id();
+		EXCEPTION WHEN insufficient_privilege OR invalid_parameter_value THEN
+			b := NULL;
+		END;
+		IF b IS NOT NULL THEN
+			RETURN b;
+		END IF;
 	END IF;
-	b := substring(p_url FROM '[?&]business_id=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(&|$)')::uuid;
-	IF b IS NOT NULL THEN
-		RETURN b;
-	END IF;
-	BEGIN
-		b := current_business_id();
-	EXCEPTION WHEN insufficient_privilege OR invalid_parameter_value THEN
-		b := NULL;
-	END;
-	IF b IS NOT NULL THEN
-		RETURN b;
-	END IF;
+	-- The last writer, among the owners of the number when there are several.
 	SELECT m.business_id INTO b FROM communication m
 	 WHERE m.recipient_contact = p_contact AND m.direction = 'outbound' AND m.channel = p_channel
+	   AND (owners IS NULL OR m.business_id = ANY (owners))
 	 ORDER BY m.created_at DESC LIMIT 1;
 	RETURN b;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.inbound_business(text, uuid[], boolean, flowcomm.channel, text, text) IS 'Internal: business of an inbound message: own account owning the To number, else (default account) business_id in the URL, the request''s business, or the last business that wrote to the sender';
+COMMENT ON FUNCTION flowcomm.inbound_business(text, uuid[], boolean, flowcomm.channel, text, text) IS 'Internal: business of an inbound message: the own account owning the To number (several: the last that wrote to the sender), else (default account) business_id in the URL, the request''s business, or the last business that wrote to the sender';
 
 -- stop_keyword / start_keyword: opt-out keywords (whole body, trimmed, any case).
 CREATE FUNCTION flowcomm.inbound_keyword(body text, opt_out_type text) RETURNS text
