@@ -1056,6 +1056,29 @@ COMMENT ON FUNCTION api.webhook_twilio_inbound(text, text, text, text, text, tex
 	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
 	text, text) IS 'PostgREST: POST /rpc/webhook_twilio_inbound (form-urlencoded Twilio incoming message); X-Twilio-Signature from request.headers';
 
+-- Suppressions for admins: GET /rpc/suppressions?channel=email&active=true,
+-- POST /rpc/suppression_add {"channel": ..., "contact": ...},
+-- POST /rpc/suppression_lift {"id": ..., "reason": ...}.
+CREATE FUNCTION api.suppressions(channel text DEFAULT NULL, contact text DEFAULT NULL, reason text DEFAULT NULL,
+								 active text DEFAULT NULL, page text DEFAULT NULL, size text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT flowcomm.suppressions(jsonb_strip_nulls(jsonb_build_object(
+		'channel', channel, 'contact', contact, 'reason', reason, 'active', active, 'page', page, 'size', size)))
+$$;
+COMMENT ON FUNCTION api.suppressions(text, text, text, text, text, text) IS 'GET /rpc/suppressions: the business''s suppressions (admin)';
+CREATE FUNCTION api.suppression_add(channel text, contact text, reason text DEFAULT 'admin', detail text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT flowcomm.suppression_add(channel, contact, reason, detail)
+$$;
+COMMENT ON FUNCTION api.suppression_add(text, text, text, text) IS 'POST /rpc/suppression_add: suppress a contact on a channel (admin)';
+CREATE FUNCTION api.suppression_lift(id uuid, reason text) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT flowcomm.suppression_lift(id, reason)
+$$;
+COMMENT ON FUNCTION api.suppression_lift(uuid, text) IS 'POST /rpc/suppression_lift: lift a suppression with a reason (admin)';
+
 -- ------------------------------------------------------------------- grants
 
 GRANT EXECUTE ON FUNCTION flowcomm.webhook_sendgrid(text, text, text), flowcomm.webhook_twilio_status(text, text, text),
@@ -1078,6 +1101,8 @@ GRANT EXECUTE ON FUNCTION api.webhook_sendgrid(json), api.webhook_twilio_status(
 	text, text)
 	TO flowcomm_webhook;
 GRANT EXECUTE ON FUNCTION flowcomm.suppressions(jsonb), flowcomm.suppression_add(text, text, text, text),
-	flowcomm.suppression_lift(uuid, text), flowcomm.suppression_json(flowcomm.suppression)
+	flowcomm.suppression_lift(uuid, text), flowcomm.suppression_json(flowcomm.suppression),
+	api.suppressions(text, text, text, text, text, text), api.suppression_add(text, text, text, text),
+	api.suppression_lift(uuid, text)
 	TO flowcomm_admin;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;

@@ -250,9 +250,30 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.signing_keys() IS 'Payment-link signing keys, newest first, without secrets (platform admin)';
 
+-- PostgREST: thin SECURITY INVOKER wrappers (the caller needs EXECUTE on
+-- the flowcomm function behind), camelCase parameters as in docs/api.md.
+-- POST /rpc/payment_link_issue {"invoiceId": "...", "amount": 12.5, "currency": "USD"}
+CREATE FUNCTION api.payment_link_issue("invoiceId" uuid, amount numeric, currency text,
+									   "expiresIn" interval DEFAULT '7 days')
+RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT flowcomm.payment_link_issue("invoiceId", amount, currency, "expiresIn")
+$$;
+COMMENT ON FUNCTION api.payment_link_issue(uuid, numeric, text, interval) IS 'POST /rpc/payment_link_issue: signed, expiring payment link for an invoice';
+-- GET /rpc/payment_link_verify?token=...&expectedAmount=12.50
+CREATE FUNCTION api.payment_link_verify(token text, "expectedAmount" numeric DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT flowcomm.payment_link_verify(token, "expectedAmount")
+$$;
+COMMENT ON FUNCTION api.payment_link_verify(text, numeric) IS 'GET /rpc/payment_link_verify?token=: is the link genuine, current and for this amount';
+
 GRANT EXECUTE ON FUNCTION flowcomm.payment_link_issue(uuid, numeric, text, interval) TO flowcomm_sender;
 GRANT EXECUTE ON FUNCTION flowcomm.payment_link_verify(text, numeric) TO flowcomm_viewer, flowcomm_webhook;
 GRANT EXECUTE ON FUNCTION flowcomm.currency_exponent(text) TO flowcomm_viewer, flowcomm_webhook;
+GRANT EXECUTE ON FUNCTION api.payment_link_issue(uuid, numeric, text, interval) TO flowcomm_sender;
+GRANT EXECUTE ON FUNCTION api.payment_link_verify(text, numeric) TO flowcomm_viewer, flowcomm_webhook;
+REVOKE EXECUTE ON FUNCTION api.payment_link_issue(uuid, numeric, text, interval), api.payment_link_verify(text, numeric)
+	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION flowcomm.signing_key_add(text, bytea), flowcomm.signing_key_retire(text),
 	flowcomm.signing_key_remove(text), flowcomm.signing_keys()
 	TO flowcomm_platform_admin;

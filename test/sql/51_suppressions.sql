@@ -38,12 +38,18 @@ SET ROLE fc_t51_admin;
 SELECT flowcomm.suppression_lift(:'other_id', 'not mine');
 \set VERBOSITY terse
 SELECT count(*) AS visible FROM flowcomm.suppression;
+-- The PostgREST wrappers.
+SELECT api.suppressions(channel => 'email', active => 'true') -> 'count' AS api_count;
+SELECT api.suppression_add('whatsapp', '+14155550126', detail => 'via api') ->> 'created' AS api_created;
+SELECT api.suppression_lift(id, 'via api') ->> 'active' AS api_lifted_active
+  FROM flowcomm.suppression WHERE contact = '+14155550126';
 RESET ROLE;
 
 -- Senders may not manage suppressions.
 SET ROLE fc_t51_sender;
 SELECT flowcomm.suppressions();
 SELECT flowcomm.suppression_add('sms', '+14155550125');
+SELECT api.suppressions();
 RESET ROLE;
 RESET flowcomm.business_id;
 

@@ -45,6 +45,11 @@ SELECT flowcomm.payment_link_issue('a5500000-0000-0000-0000-000000000001', 10, '
 RESET ROLE;
 SET ROLE flowcomm_anon;
 SELECT flowcomm.payment_link_verify(:'tok') ->> 'valid' AS anon_valid;
+SELECT api.payment_link_verify(:'tok', "expectedAmount" => 1250.5) ->> 'valid' AS api_valid;
+SELECT api.payment_link_issue('a5500000-0000-0000-0000-000000000001', 10, 'USD');
+RESET ROLE;
+SET ROLE fc_t55_sender;
+SELECT api.payment_link_issue('a5500000-0000-0000-0000-000000000009', 10, 'MXN', '1 day') ->> 'amount' AS api_issued;
 RESET ROLE;
 
 -- Tampering: payload changed (amount lowered), MAC changed, key id changed, garbage.
