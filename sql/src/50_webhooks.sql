@@ -36,6 +36,26 @@ COMMENT ON FUNCTION flowcomm.sendgrid_message_id(text) IS 'X-Message-Id part of 
 CREATE INDEX communication_outbound_contact_idx ON flowcomm.communication (recipient_contact, created_at DESC)
 	WHERE direction = 'outbound';
 
+-- A Twilio status callback can overtake the worker: Twilio reports "sent"
+-- before the worker has stored the SM sid it got back.  Such authenticated
+-- callbacks wait here and are applied when the sid is stored (trigger
+-- below); unclaimed ones are purged after a day.
+CREATE TABLE flowcomm.provider_event_pending (
+	id                   uuid NOT NULL DEFAULT flowcomm.uuid_v7() PRIMARY KEY,
+	provider             flowcomm.provider NOT NULL,
+	provider_message_id  text NOT NULL,
+	dedupe_key           text NOT NULL,
+	names                text[] NOT NULL,
+	vals                 text[] NOT NULL,
+	businesses           uuid[] NOT NULL DEFAULT '{}',
+	via_default          boolean NOT NULL DEFAULT false,
+	received_at          timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (provider_message_id, dedupe_key)
+);
+COMMENT ON TABLE flowcomm.provider_event_pending IS 'Authenticated provider callbacks for a message id not stored yet (callback faster than the worker); applied when the id is stored, purged after a day';
+CREATE INDEX provider_event_pending_received_idx ON flowcomm.provider_event_pending (received_at);
+REVOKE ALL ON flowcomm.provider_event_pending FROM PUBLIC;
+
 -- ------------------------------------------------------------- status rules
 
 CREATE FUNCTION flowcomm.status_rank(s flowcomm.communication_status) RETURNS int
@@ -367,7 +387,34 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.twilio_status_map(text) IS 'Twilio MessageStatus to flowcomm status: read → opened, undelivered/failed/canceled → failed; receiving/received and unknown → NULL (event only)';
 
--- twilio_status_apply: a verified-or-not status callback as name/value arrays.
+-- twilio_status_event: fold one authenticated status callback into its message.
+CREATE FUNCTION flowcomm.twilio_status_event(c flowcomm.communication, names text[], vals text[],
+											 p_occurred timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	raw_status text := lower(coalesce(twilio_param(names, vals, 'MessageStatus'), twilio_param(names, vals, 'SmsStatus')));
+	err text := twilio_param(names, vals, 'ErrorCode');
+	applied boolean;
+BEGIN
+	applied := apply_provider_event(c, 'twilio_' || raw_status, twilio_status_map(raw_status), p_occurred, 'twilio',
+									c.provider_message_id || ':' || raw_status, twilio_params_json(names, vals), err,
+									coalesce(twilio_param(names, vals, 'ErrorMessage'),
+											 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
+												  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
+	IF applied AND twilio_param(names, vals, 'Price') ~ '^-?[0-9]{1,7}(\.[0-9]{1,5})?$' THEN
+		UPDATE communication m
+		   SET price = twilio_param(names, vals, 'Price')::numeric,
+			   price_unit = left(twilio_param(names, vals, 'PriceUnit'), 8)
+		 WHERE m.business_id = c.business_id AND m.id = c.id;
+	END IF;
+	RETURN applied;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error, price); false for a replay';
+
+-- twilio_status_apply: a status callback as name/value arrays.
 CREATE FUNCTION flowcomm.twilio_status_apply(p_url text, names text[], vals text[], signature text) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
@@ -375,9 +422,7 @@ DECLARE
 	v record;
 	sid text;
 	raw_status text;
-	st communication_status;
 	c communication;
-	err text;
 	applied boolean;
 BEGIN
 	v := twilio_verify(webhook_url(p_url, 'webhook_twilio_status'), names, vals, signature);
@@ -390,29 +435,51 @@ BEGIN
 		PERFORM invalid('MessageStatus', 'is required');
 	END IF;
 	SELECT * INTO c FROM communication m WHERE m.provider_message_id = sid AND m.channel <> 'email';
+	IF NOT FOUND THEN
+		-- Perhaps faster than the worker: keep it for when the sid is stored.
+		DELETE FROM provider_event_pending p WHERE p.received_at < now() - interval '1 day';
+		INSERT INTO provider_event_pending (provider, provider_message_id, dedupe_key, names, vals, businesses, via_default)
+		VALUES ('twilio', sid, sid || ':' || raw_status, names, vals, v.businesses, v.via_default)
+		ON CONFLICT (provider_message_id, dedupe_key) DO NOTHING;
+		RETURN jsonb_build_object('matched', false, 'pending', true, 'messageSid', sid);
+	END IF;
 	-- A business's own token vouches only for its own messages.
-	IF NOT FOUND OR NOT (v.via_default OR c.business_id = ANY (v.businesses)) THEN
+	IF NOT (v.via_default OR c.business_id = ANY (v.businesses)) THEN
 		RETURN jsonb_build_object('matched', false, 'messageSid', sid);
 	END IF;
-	st := twilio_status_map(raw_status);
-	err := twilio_param(names, vals, 'ErrorCode');
-	applied := apply_provider_event(c, 'twilio_' || raw_status, st, now(), 'twilio', sid || ':' || raw_status,
-									twilio_params_json(names, vals), err,
-									coalesce(twilio_param(names, vals, 'ErrorMessage'),
-											 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
-												  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
-	IF applied AND twilio_param(names, vals, 'Price') ~ '^-?[0-9]{1,7}(\.[0-9]{1,5})?$' THEN
-		UPDATE communication m
-		   SET price = twilio_param(names, vals, 'Price')::numeric,
-			   price_unit = left(twilio_param(names, vals, 'PriceUnit'), 8)
-		 WHERE m.business_id = c.business_id AND m.id = c.id;
-	END IF;
+	applied := twilio_status_event(c, names, vals, now());
 	SELECT * INTO c FROM communication m WHERE m.business_id = c.business_id AND m.id = c.id;
 	RETURN jsonb_build_object('matched', true, 'applied', applied, 'duplicate', NOT applied,
 							  'communicationId', c.id, 'status', c.status);
 END
 $$;
-COMMENT ON FUNCTION flowcomm.twilio_status_apply(text, text[], text[], text) IS 'Internal: verify and apply one Twilio status callback given as name/value arrays';
+COMMENT ON FUNCTION flowcomm.twilio_status_apply(text, text[], text[], text) IS 'Internal: verify and apply one Twilio status callback given as name/value arrays; one for a message id not stored yet waits in provider_event_pending';
+
+-- apply_pending_provider_events: trigger on communication: when a message
+-- gets its provider id, apply the callbacks that arrived before it.
+CREATE FUNCTION flowcomm.apply_pending_provider_events() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	p provider_event_pending;
+	c communication;
+BEGIN
+	FOR p IN DELETE FROM provider_event_pending x WHERE x.provider_message_id = NEW.provider_message_id
+			 RETURNING *
+	LOOP
+		IF p.provider = 'twilio' AND NEW.channel <> 'email' AND (p.via_default OR NEW.business_id = ANY (p.businesses)) THEN
+			SELECT * INTO c FROM communication m WHERE m.business_id = NEW.business_id AND m.id = NEW.id;
+			PERFORM twilio_status_event(c, p.names, p.vals, p.received_at);
+		END IF;
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.apply_pending_provider_events() IS 'Trigger: apply provider callbacks that arrived before the message''s provider id was stored';
+CREATE TRIGGER apply_pending_provider_events
+	AFTER INSERT OR UPDATE OF provider_message_id ON flowcomm.communication
+	FOR EACH ROW WHEN (NEW.provider_message_id IS NOT NULL)
+	EXECUTE FUNCTION flowcomm.apply_pending_provider_events();
 
 -- webhook_twilio_status: Twilio status callback (SMS, WhatsApp, Messenger).
 CREATE FUNCTION flowcomm.webhook_twilio_status(url text, body text, signature text) RETURNS jsonb

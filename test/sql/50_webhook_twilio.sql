@@ -90,6 +90,33 @@ SELECT pg_temp.status(jsonb_build_object('MessageSid', 'SM' || repeat('3', 32), 
 		'AccountSid', 'AC' || repeat('d', 32), 'From', 'whatsapp:+15005550001', 'To', 'whatsapp:+14155550199',
 		'ChannelToAddress', '+14155550199'), 'default-token-0123456789') ->> 'status';
 
+-- A callback faster than the worker waits until the worker stores the sid.
+INSERT INTO flowcomm.communication (business_id, id, created_by, recipient_type, recipient_contact, channel, type,
+									content, status, provider)
+VALUES ('b5000000-0000-0000-0000-00000000000a', 'c5000000-0000-7000-8000-000000000004', 'test', 'customer',
+		'+14155550104', 'sms', 'invoice', 'Invoice 4', 'sending', 'twilio');
+SELECT pg_temp.status(jsonb_build_object('MessageSid', 'SM' || repeat('4', 32), 'MessageStatus', 'delivered',
+		'AccountSid', 'AC' || repeat('a', 32), 'To', '+14155550104'));
+SELECT pg_temp.status(jsonb_build_object('MessageSid', 'SM' || repeat('4', 32), 'MessageStatus', 'delivered',
+		'AccountSid', 'AC' || repeat('a', 32), 'To', '+14155550104')) ->> 'pending' AS replay_pending;
+SELECT count(*) AS waiting FROM flowcomm.provider_event_pending;
+UPDATE flowcomm.communication SET status = 'sent', sent_at = now(), provider_message_id = 'SM' || repeat('4', 32)
+ WHERE id = 'c5000000-0000-7000-8000-000000000004';
+SELECT status, delivered_at IS NOT NULL AS delivered_at_set,
+	   (SELECT count(*) FROM flowcomm.communication_event e WHERE e.communication_id = c.id AND e.source = 'twilio') AS events,
+	   (SELECT count(*) FROM flowcomm.provider_event_pending) AS still_waiting
+  FROM flowcomm.communication c WHERE id = 'c5000000-0000-7000-8000-000000000004';
+-- ... but only for the business whose token signed it.
+INSERT INTO flowcomm.communication (business_id, id, created_by, recipient_type, recipient_contact, channel, type,
+									content, status, provider)
+VALUES ('b5000000-0000-0000-0000-00000000000a', 'c5000000-0000-7000-8000-000000000005', 'test', 'customer',
+		'+14155550105', 'sms', 'invoice', 'Invoice 5', 'sending', 'twilio');
+SELECT pg_temp.status(jsonb_build_object('MessageSid', 'SM' || repeat('0', 32), 'MessageStatus', 'failed',
+		'AccountSid', 'AC' || repeat('b', 32)), 'token-of-b-0123456789abcdef') ->> 'pending' AS pending;
+UPDATE flowcomm.communication SET status = 'sent', provider_message_id = 'SM' || repeat('0', 32)
+ WHERE id = 'c5000000-0000-7000-8000-000000000005';
+SELECT status FROM flowcomm.communication WHERE id = 'c5000000-0000-7000-8000-000000000005';
+
 -- Forged, unsigned, wrongly keyed, unknown account: rejected.
 SELECT flowcomm.webhook_twilio_status('https://hooks.example.com/twilio/status',
 		'MessageSid=SM' || repeat('1', 32) || '&MessageStatus=failed&AccountSid=AC' || repeat('a', 32),
