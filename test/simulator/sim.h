@@ -21,6 +21,7 @@
 #ifndef SIM_H
 #define SIM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -203,6 +204,6 @@ extern bool sim_timer_start(void);
 extern void sim_timer_stop(void);
 extern void sim_timer_add(struct MHD_Connection *conn, int64_t wake_mono_us);
 
-extern volatile int sim_shutting_down;
+extern _Atomic int sim_shutting_down;	/* set once on SIGTERM/SIGINT */
 
 #endif							/* SIM_H */
