@@ -57,7 +57,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(TEMPLATE_FILES) sql/build_
 	  for f in $(SQL_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; \
 	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
 
-.PHONY: deps test demo simulator check-chaos bench coverage lint format-check fuzz
+.PHONY: deps test demo simulator check-chaos
 
 deps:
 	@sh test/install_deps.sh
@@ -73,7 +73,6 @@ demo: deps
 	@$(MAKE) --no-print-directory all simulator
 	@sh test/demo.sh
 
-# ==== quality gates: test/quality/, docs/development.md =======================
 #   make coverage          --coverage build, whole suite, lcov report in coverage/,
 #                          C and SQL coverage thresholds
 #   make lint              cppcheck over src/, -Werror builds with gcc and clang
@@ -126,3 +125,11 @@ test: deps
 	@sh test/quality/sanitize.sh
 endif
 # ==== end of quality gates ====================================================
+=======
+# The long chaos run (CHAOS_MINUTES, default 10: 20,000 messages, 20 kill -9,
+# 3 immediate restarts, simulator faults); `make test` runs a short form.
+check-chaos: deps
+	@$(MAKE) --no-print-directory all simulator
+	@FC_SUITES=chaos sh test/run_tests.sh
+
+# ==== quality gates: test/quality/, docs/development.md ================
