@@ -73,6 +73,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all simulator
 	@sh test/demo.sh
 
+# The long chaos run (CHAOS_MINUTES, default 10: 20,000 messages, 20 kill -9,
+# 3 immediate restarts, simulator faults); `make test` runs a short form.
+check-chaos: deps
+	@$(MAKE) --no-print-directory all simulator
+	@FC_SUITES=chaos sh test/run_tests.sh
+
+# ==== quality gates: test/quality/, docs/development.md =======================
 #   make coverage          --coverage build, whole suite, lcov report in coverage/,
 #                          C and SQL coverage thresholds
 #   make lint              cppcheck over src/, -Werror builds with gcc and clang
@@ -125,11 +132,3 @@ test: deps
 	@sh test/quality/sanitize.sh
 endif
 # ==== end of quality gates ====================================================
-=======
-# The long chaos run (CHAOS_MINUTES, default 10: 20,000 messages, 20 kill -9,
-# 3 immediate restarts, simulator faults); `make test` runs a short form.
-check-chaos: deps
-	@$(MAKE) --no-print-directory all simulator
-	@FC_SUITES=chaos sh test/run_tests.sh
-
-# ==== quality gates: test/quality/, docs/development.md ================
