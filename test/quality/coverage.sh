@@ -29,12 +29,14 @@ for tool in lcov genhtml; do
 	command -v $tool >/dev/null 2>&1 || { echo "coverage: $tool is missing (apt-get install lcov)" >&2; exit 1; }
 done
 
-BUILD=$(mktemp -d /tmp/flowcomm-cov.XXXXXX)
-chmod 755 "$BUILD"
+BUILD_PARENT=$(mktemp -d /tmp/flowcomm-cov.XXXXXX)
+BUILD="$BUILD_PARENT/flowcomm"
+mkdir "$BUILD"
+chmod 755 "$BUILD_PARENT" "$BUILD"
 cleanup()
 {
 	[ -n "${FC_KEEP:-}" ] && { echo "coverage: kept $BUILD"; return; }
-	rm -rf "$BUILD"
+	rm -rf "$BUILD_PARENT"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -41,7 +41,8 @@ rm -f "$out"
 CLANG_COPT="-Wno-ignored-optimization-argument -Wno-unknown-warning-option -Wno-ignored-attributes"
 for cc in gcc clang; do
 	command -v $cc >/dev/null 2>&1 || { echo "lint: $cc is missing" >&2; rc=1; continue; }
-	dir=$(mktemp -d /tmp/flowcomm-lint.XXXXXX)
+	parent=$(mktemp -d /tmp/flowcomm-lint.XXXXXX)
+	dir="$parent/flowcomm"
 	fc_build_copy "$dir"
 	copt=
 	[ "$cc" = clang ] && copt=$CLANG_COPT
@@ -59,7 +60,7 @@ for cc in gcc clang; do
 		echo "lint: $cc build: FAILED" >&2
 		rc=1
 	fi
-	rm -rf "$dir"
+	rm -rf "$parent"
 done
 
 [ "$rc" -eq 0 ] && echo "lint: OK"
