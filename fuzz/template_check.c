@@ -252,7 +252,7 @@ main(int argc, char **argv)
 		"comments.json", "interpolation.json", "inverted.json",
 		"partials.json", "sections.json"
 	};
-	const char *dir = argc > 1 ? argv[1] : "../test/fixtures/mustache";
+	const char *dir = argc > 1 ? argv[1] : "../../shared/spec/mustache";
 	size_t		i;
 	int			spec_passed;
 

@@ -656,6 +656,7 @@ tpl_render_value(const TplTemplate *tpl, const TplValue *vars,
 	tpl_arena_init(&st.arena, alloc, err);
 	tpl_buf_init(out, alloc, opts->limits.max_output_size);
 	tpl_buf_init(&st.tmp, alloc, opts->limits.max_output_size);
+	/* the empty append allocates, so even an empty result is a C string */
 	ok = check_partials(&st) &&
 		(!opts->strict || check_strict(&st, tpl)) &&
 		push_frame(&st, st.root) != NULL &&

@@ -106,15 +106,10 @@ SENT=$(q "SELECT count(*) FROM flowcomm.communication WHERE business_id = '$BID'
 DEAD=$(q "SELECT count(*) FROM flowcomm.communication WHERE business_id = '$BID' AND status = 'failed'")
 cdiag "chaos: $SENT sent, $DEAD dead-lettered, $REQS provider requests, $ACCEPTED accepted by the provider, $DUPS accepted more than once"
 # Every message marked sent was accepted at least once by the provider.
-NOT_ACCEPTED=$(python3 - "$FC_TMP/chaos_ok.txt" <<PY
-import sys
-ok = {l.split()[0] for l in open(sys.argv[1]) if l.strip()}
-print(' '.join(sorted(ok)))
-PY
-)
-SENT_TOKENS=$(q "SELECT string_agg(substr(content, 13), ' ' ORDER BY substr(content, 13)) FROM flowcomm.communication WHERE business_id = '$BID' AND status = 'sent'")
+q "SELECT substr(content, 13) FROM flowcomm.communication WHERE business_id = '$BID' AND status = 'sent'" >"$FC_TMP/chaos_sent.txt"
 MISSING=$(python3 -c "
-sent = set('''$SENT_TOKENS'''.split()); ok = set('''$NOT_ACCEPTED'''.split())
+ok = {l.split()[0] for l in open('$FC_TMP/chaos_ok.txt') if l.strip()}
+sent = set(open('$FC_TMP/chaos_sent.txt').read().split())
 print(len(sent - ok))")
 is "$MISSING" 0 "every sent message was accepted by the provider at least once"
 # Duplicates only where a crash hit an in-flight request.
@@ -124,11 +119,11 @@ UNCERTAIN=$(q "SELECT count(DISTINCT communication_id) FROM flowcomm.communicati
 	AND (event IN ('uncertain_retry', 'held_uncertain') OR (event = 'retry_scheduled' AND detail LIKE '%timed out%'))")
 CRASHED=$(q "SELECT count(DISTINCT communication_id) FROM flowcomm.communication_event WHERE business_id = '$BID' AND event IN ('uncertain_retry', 'held_uncertain')")
 cdiag "chaos: $CRASHED messages in flight at a crash, $((UNCERTAIN - CRASHED)) more timed out; $DUPS accepted twice"
-UNC_TOKENS=$(q "SELECT string_agg(DISTINCT substr(c.content, 13), ' ') FROM flowcomm.communication c JOIN flowcomm.communication_event e
+q "SELECT DISTINCT substr(c.content, 13) FROM flowcomm.communication c JOIN flowcomm.communication_event e
 	ON e.business_id = c.business_id AND e.communication_id = c.id WHERE c.business_id = '$BID'
-	AND (e.event IN ('uncertain_retry', 'held_uncertain') OR (e.event = 'retry_scheduled' AND e.detail LIKE '%timed out%'))")
+	AND (e.event IN ('uncertain_retry', 'held_uncertain') OR (e.event = 'retry_scheduled' AND e.detail LIKE '%timed out%'))" >"$FC_TMP/chaos_unc.txt"
 UNEXPLAINED=$(python3 -c "
-d = set(open('$FC_TMP/chaos_dups.txt').read().split()); u = set('''$UNC_TOKENS'''.split())
+d = set(open('$FC_TMP/chaos_dups.txt').read().split()); u = set(open('$FC_TMP/chaos_unc.txt').read().split())
 print(len(d - u))")
 is "$UNEXPLAINED" 0 "duplicates ($DUPS) only among messages in flight at a crash or timed out ($UNCERTAIN)"
 # Every provider attempt of a message is visible in its history.

@@ -1,7 +1,7 @@
 -- Mustache spec conformance: every case of the five spec files in
--- test/fixtures/mustache (copied from the mustache spec) must render its expected output exactly.
+-- ../shared/spec/mustache must render its expected output exactly.
 -- The files are read on the client side (psql backquotes) from the
--- repository's test/fixtures/mustache; FC_REPO is set by
+-- repository's sibling shared/ directory; FC_REPO is set by
 -- test/run_tests.sh, PG_ABS_SRCDIR (test/) by plain pg_regress.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS flowcomm;
@@ -12,7 +12,7 @@ RESET client_min_messages;
 \getenv fc_srcdir PG_ABS_SRCDIR
 \set fc_repo :fc_srcdir '/..'
 \endif
-\set spec_dir :fc_repo '/test/fixtures/mustache'
+\set spec_dir :fc_repo '/../shared/spec/mustache'
 \set spec_comments `cat :'spec_dir'/comments.json`
 \set spec_interpolation `cat :'spec_dir'/interpolation.json`
 \set spec_inverted `cat :'spec_dir'/inverted.json`
