@@ -312,4 +312,11 @@ extern void fc_ratelimit_pause(const FcJob *job, int seconds);
 /* wakeup.c */
 extern void fc_wakeup_init(void);
 
+/* automation.c */
+extern int	fc_automation_interval_s;
+extern char *fc_overdue_source;
+extern void flowcomm_automation_guc_init(void);
+extern bool fc_automation_due(TimestampTz now, TimestampTz *last_run);
+extern void fc_automation_run(void);
+
 #endif							/* FLOWCOMM_H */

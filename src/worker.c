@@ -56,6 +56,7 @@ typedef struct WorkerState
 	TimestampTz first_result_at;
 	TimestampTz next_claim_at;	/* poll timer: claim even without a wakeup */
 	TimestampTz next_recover_at;
+	TimestampTz last_automation_at;	/* scheduled reminders (automation.c) */
 	bool		more_work;		/* the last claim was full */
 } WorkerState;
 
@@ -436,6 +437,9 @@ flowcomm_worker_main(Datum main_arg)
 			(ws.n_results > 0 && (fc_http_in_flight(ws.http) == 0 ||
 								  TimestampDifferenceExceeds(ws.first_result_at, GetCurrentTimestamp(), RESULT_FLUSH_MS))))
 			flush_results(&ws);
+
+		if (fc_automation_due(GetCurrentTimestamp(), &ws.last_automation_at))
+			fc_automation_run();
 
 		if (fc_http_in_flight(ws.http) == 0 && !ws.more_work && !ShutdownRequestPending)
 		{

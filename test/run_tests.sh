@@ -79,7 +79,8 @@ fi
 if ls "$FC_REPO"/test/t/*.sh >/dev/null 2>&1 && want proc; then
 	fc_psql -d postgres -c "CREATE DATABASE flowcomm_t"
 	fc_psql -d flowcomm_t -c "CREATE EXTENSION flowcomm"
-	prove -e sh "$FC_REPO"/test/t/*.sh >"$FC_TMP/proc.txt" 2>&1
+	# FC_PROC_GLOB narrows the process tests while working on one (default: all).
+	prove -v -e sh "$FC_REPO"/test/t/${FC_PROC_GLOB:-*}.sh >"$FC_TMP/proc.txt" 2>&1
 	cat "$FC_TMP/proc.txt"
 	tally_tap "$FC_TMP/proc.txt"
 fi
