@@ -423,6 +423,8 @@ flowcomm_worker_main(Datum main_arg)
 		TimestampTz now;
 		int			in_flight;
 
+		/* callees that commit leave CurrentMemoryContext at TopMemoryContext */
+		MemoryContextSwitchTo(ws.loop_cxt);
 		MemoryContextReset(ws.loop_cxt);
 		process_signals();
 		now = GetCurrentTimestamp();
