@@ -116,9 +116,14 @@ static const char *const recover_sql =
 "       q.attempts, 'worker', 'worker stopped with the request in flight: outcome unknown'"
 "  FROM q";
 
-/* The earliest pending job per priority, through the claim index. */
+/*
+ * When the worker next has something to do: the earliest pending job per
+ * priority (through the claim index), or the earliest lease to recover.
+ */
 static const char *const next_due_sql =
-"SELECT extract(epoch FROM min(x.s) - clock_timestamp())::float8"
+"SELECT extract(epoch FROM least(min(x.s),"
+"         (SELECT min(lease_expires_at) FROM flowcomm.communication_queue"
+"           WHERE status = 'processing')) - clock_timestamp())::float8"
 "  FROM (VALUES ('urgent'::flowcomm.queue_priority), ('high'), ('normal'), ('low')) p(pr)"
 "  CROSS JOIN LATERAL (SELECT scheduled_at AS s FROM flowcomm.communication_queue"
 "                       WHERE status = 'pending' AND priority = p.pr"
@@ -358,7 +363,7 @@ fc_recover_expired(int worker_id, bool own_rows_only)
 
 /*
  * fc_seconds_until_next_due returns seconds until the earliest pending job
- * is due (0 if already due), or -1 when nothing is pending.
+ * is due or lease expires (0 if already), or -1 when there is none.
  */
 double
 fc_seconds_until_next_due(void)

@@ -272,6 +272,7 @@ extern void fc_http_destroy(FcHttp *http);
 extern bool fc_http_start(FcHttp *http, FcJob *job);
 extern int	fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done);
 extern int	fc_http_in_flight(FcHttp *http);
+extern int	fc_http_room(FcHttp *http);
 extern int	fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out);
 
 extern bool fc_sendgrid_build(FcJob *job, FcRequest *req);

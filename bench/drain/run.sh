@@ -95,6 +95,15 @@ SELECT format('progress after first claim: 50%% at %s s, 90%% at %s s, 99%% at %
 SELECT format('latency: %s', string_agg(provider || '/' || channel || ' avg ' || round(avg_latency_ms::numeric, 1) || ' ms', ', '))
   FROM flowcomm.delivery_counters() WHERE requests > 0;
 SQL
+# CPU split: the delivery workers, the rest of PostgreSQL (live processes),
+# the simulator; whatever else runs on the machine is in the total only.
+proc_cpu() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+PM=$(head -1 "$FC_DATA/postmaster.pid")
+WORKERS_PIDS=$(pgrep -P "$PM" -f 'flowcomm worker' || true)
+OTHER_PIDS=$(pgrep -P "$PM" | grep -vxF "$WORKERS_PIDS" || true)
+awk -v w="$(proc_cpu $WORKERS_PIDS)" -v o="$(proc_cpu $OTHER_PIDS)" -v s="$(proc_cpu "$FC_SIM_PID")" -v hz="$HZ" -v n="$N" 'BEGIN {
+	printf "CPU s per 1000 messages: delivery workers %.3f, other PostgreSQL processes %.3f, simulator %.3f\n",
+	       w / hz / n * 1000, o / hz / n * 1000, s / hz / n * 1000 }'
 awk -v c0="$CPU0" -v c1="$CPU1" -v hz="$HZ" -v t0="$T0" -v t1="$T1" -v n="$N" -v ncpu="$(nproc)" 'BEGIN {
 	cpu = (c1 - c0) / hz
 	printf "wall (reload to empty queue): %.2f s; busy CPU %.1f s of %d cores = %.3f CPU s per 1000 messages\n",

@@ -859,94 +859,11 @@ COMMENT ON FUNCTION api.webhook_sendgrid(json) IS 'PostgREST: POST /rpc/webhook_
 -- Twilio documents for these webhooks is an optional argument here; the
 -- ones present are the signed parameter set.  The URL signed is
 -- flowcomm.webhook_base_url + /rpc/<function>.
-CREATE FUNCTION api.webhook_twilio_status(
-	"MessageSid" text DEFAULT NULL,
-	"SmsSid" text DEFAULT NULL,
-	"SmsMessageSid" text DEFAULT NULL,
-	"SmsStatus" text DEFAULT NULL,
-	"MessageStatus" text DEFAULT NULL,
-	"AccountSid" text DEFAULT NULL,
-	"MessagingServiceSid" text DEFAULT NULL,
-	"From" text DEFAULT NULL,
-	"To" text DEFAULT NULL,
-	"Body" text DEFAULT NULL,
-	"NumMedia" text DEFAULT NULL,
-	"NumSegments" text DEFAULT NULL,
-	"ApiVersion" text DEFAULT NULL,
-	"ErrorCode" text DEFAULT NULL,
-	"ErrorMessage" text DEFAULT NULL,
-	"ChannelToAddress" text DEFAULT NULL,
-	"ChannelPrefix" text DEFAULT NULL,
-	"ChannelInstallSid" text DEFAULT NULL,
-	"ChannelStatusMessage" text DEFAULT NULL,
-	"ChannelStatusCode" text DEFAULT NULL,
-	"ChannelMetadata" text DEFAULT NULL,
-	"RawDlrDoneDate" text DEFAULT NULL,
-	"Price" text DEFAULT NULL,
-	"PriceUnit" text DEFAULT NULL,
-	"EventType" text DEFAULT NULL,
-	"StructuredMessage" text DEFAULT NULL,
-	"MessageType" text DEFAULT NULL,
-	"OptOutType" text DEFAULT NULL,
-	"ProfileName" text DEFAULT NULL,
-	"WaId" text DEFAULT NULL,
-	"Forwarded" text DEFAULT NULL,
-	"FrequentlyForwarded" text DEFAULT NULL,
-	"ButtonText" text DEFAULT NULL,
-	"ButtonPayload" text DEFAULT NULL,
-	"FromCity" text DEFAULT NULL,
-	"FromState" text DEFAULT NULL,
-	"FromZip" text DEFAULT NULL,
-	"FromCountry" text DEFAULT NULL,
-	"ToCity" text DEFAULT NULL,
-	"ToState" text DEFAULT NULL,
-	"ToZip" text DEFAULT NULL,
-	"ToCountry" text DEFAULT NULL,
-	"Latitude" text DEFAULT NULL,
-	"Longitude" text DEFAULT NULL,
-	"Address" text DEFAULT NULL,
-	"Label" text DEFAULT NULL,
-	"ReferralNumMedia" text DEFAULT NULL,
-	"ReferralBody" text DEFAULT NULL,
-	"ReferralHeadline" text DEFAULT NULL,
-	"ReferralSourceId" text DEFAULT NULL,
-	"ReferralSourceType" text DEFAULT NULL,
-	"ReferralSourceUrl" text DEFAULT NULL,
-	"ReferralMediaId" text DEFAULT NULL,
-	"ReferralMediaContentType" text DEFAULT NULL,
-	"ReferralMediaUrl" text DEFAULT NULL,
-	"ReferralCtwaClid" text DEFAULT NULL,
-	"OriginalRepliedMessageSender" text DEFAULT NULL,
-	"OriginalRepliedMessageSid" text DEFAULT NULL,
-	"ListId" text DEFAULT NULL,
-	"ListTitle" text DEFAULT NULL,
-	"ListItemId" text DEFAULT NULL,
-	"ListItemTitle" text DEFAULT NULL,
-	"MediaContentType0" text DEFAULT NULL,
-	"MediaUrl0" text DEFAULT NULL,
-	"MediaContentType1" text DEFAULT NULL,
-	"MediaUrl1" text DEFAULT NULL,
-	"MediaContentType2" text DEFAULT NULL,
-	"MediaUrl2" text DEFAULT NULL,
-	"MediaContentType3" text DEFAULT NULL,
-	"MediaUrl3" text DEFAULT NULL,
-	"MediaContentType4" text DEFAULT NULL,
-	"MediaUrl4" text DEFAULT NULL,
-	"MediaContentType5" text DEFAULT NULL,
-	"MediaUrl5" text DEFAULT NULL,
-	"MediaContentType6" text DEFAULT NULL,
-	"MediaUrl6" text DEFAULT NULL,
-	"MediaContentType7" text DEFAULT NULL,
-	"MediaUrl7" text DEFAULT NULL,
-	"MediaContentType8" text DEFAULT NULL,
-	"MediaUrl8" text DEFAULT NULL,
-	"MediaContentType9" text DEFAULT NULL,
-	"MediaUrl9" text DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DO $gen$
 DECLARE
-	all_names text[] := ARRAY['MessageSid', 'SmsSid', 'SmsMessageSid', 'SmsStatus', 'MessageStatus', 'AccountSid',
+	-- Every parameter Twilio documents for status callbacks and incoming
+	-- messages, in one list for both wrappers.
+	twilio_fields text[] := ARRAY['MessageSid', 'SmsSid', 'SmsMessageSid', 'SmsStatus', 'MessageStatus', 'AccountSid',
 		'MessagingServiceSid', 'From', 'To', 'Body', 'NumMedia', 'NumSegments', 'ApiVersion', 'ErrorCode',
 		'ErrorMessage', 'ChannelToAddress', 'ChannelPrefix', 'ChannelInstallSid', 'ChannelStatusMessage',
 		'ChannelStatusCode', 'ChannelMetadata', 'RawDlrDoneDate', 'Price', 'PriceUnit', 'EventType',
@@ -961,167 +878,38 @@ DECLARE
 		'MediaUrl3', 'MediaContentType4', 'MediaUrl4', 'MediaContentType5', 'MediaUrl5',
 		'MediaContentType6', 'MediaUrl6', 'MediaContentType7', 'MediaUrl7', 'MediaContentType8',
 		'MediaUrl8', 'MediaContentType9', 'MediaUrl9'];
-	all_vals text[] := ARRAY["MessageSid", "SmsSid", "SmsMessageSid", "SmsStatus", "MessageStatus", "AccountSid",
-		"MessagingServiceSid", "From", "To", "Body", "NumMedia", "NumSegments", "ApiVersion", "ErrorCode",
-		"ErrorMessage", "ChannelToAddress", "ChannelPrefix", "ChannelInstallSid", "ChannelStatusMessage",
-		"ChannelStatusCode", "ChannelMetadata", "RawDlrDoneDate", "Price", "PriceUnit", "EventType",
-		"StructuredMessage", "MessageType", "OptOutType", "ProfileName", "WaId", "Forwarded",
-		"FrequentlyForwarded", "ButtonText", "ButtonPayload", "FromCity", "FromState", "FromZip",
-		"FromCountry", "ToCity", "ToState", "ToZip", "ToCountry", "Latitude", "Longitude", "Address",
-		"Label", "ReferralNumMedia", "ReferralBody", "ReferralHeadline", "ReferralSourceId",
-		"ReferralSourceType", "ReferralSourceUrl", "ReferralMediaId", "ReferralMediaContentType",
-		"ReferralMediaUrl", "ReferralCtwaClid", "OriginalRepliedMessageSender", "OriginalRepliedMessageSid",
-		"ListId", "ListTitle", "ListItemId", "ListItemTitle", "MediaContentType0", "MediaUrl0",
-		"MediaContentType1", "MediaUrl1", "MediaContentType2", "MediaUrl2", "MediaContentType3",
-		"MediaUrl3", "MediaContentType4", "MediaUrl4", "MediaContentType5", "MediaUrl5",
-		"MediaContentType6", "MediaUrl6", "MediaContentType7", "MediaUrl7", "MediaContentType8",
-		"MediaUrl8", "MediaContentType9", "MediaUrl9"];
-	names text[];
-	vals text[];
+	w record;
 BEGIN
-	SELECT coalesce(array_agg(n ORDER BY i), '{}'), coalesce(array_agg(v ORDER BY i), '{}') INTO names, vals
-	  FROM unnest(all_names, all_vals) WITH ORDINALITY AS t(n, v, i) WHERE v IS NOT NULL;
-	RETURN flowcomm.twilio_status_apply(NULL, names, vals, flowcomm.api_header('x-twilio-signature'));
+	FOR w IN SELECT * FROM (VALUES
+		('webhook_twilio_status', 'twilio_status_apply', 'form-urlencoded Twilio status callback'),
+		('webhook_twilio_inbound', 'twilio_inbound_apply', 'form-urlencoded Twilio incoming message')) v(fn, apply, what)
+	LOOP
+		EXECUTE format($f$
+			CREATE FUNCTION api.%I(%s) RETURNS jsonb
+			LANGUAGE plpgsql SECURITY DEFINER
+			SET search_path = pg_catalog, flowcomm, pg_temp AS $body$
+			DECLARE
+				names text[];
+				vals text[];
+			BEGIN
+				-- The fields present are the signed parameter set.
+				SELECT coalesce(array_agg(n ORDER BY i), '{}'), coalesce(array_agg(v ORDER BY i), '{}')
+				  INTO names, vals
+				  FROM unnest(%L::text[], ARRAY[%s]) WITH ORDINALITY AS t(n, v, i) WHERE v IS NOT NULL;
+				RETURN flowcomm.%I(NULL, names, vals, flowcomm.api_header('x-twilio-signature'));
+			END
+			$body$$f$,
+			w.fn,
+			(SELECT string_agg(format('%I text DEFAULT NULL', f), ', ' ORDER BY o) FROM unnest(twilio_fields) WITH ORDINALITY u(f, o)),
+			twilio_fields,
+			(SELECT string_agg(format('%I', f), ', ' ORDER BY o) FROM unnest(twilio_fields) WITH ORDINALITY u(f, o)),
+			w.apply);
+		EXECUTE format('COMMENT ON FUNCTION api.%I IS %L', w.fn,
+					   format('PostgREST: POST /rpc/%s (%s); X-Twilio-Signature from request.headers', w.fn, w.what));
+		EXECUTE format('GRANT EXECUTE ON FUNCTION api.%I TO flowcomm_webhook', w.fn);
+	END LOOP;
 END
-$$;
-COMMENT ON FUNCTION api.webhook_twilio_status(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text) IS 'PostgREST: POST /rpc/webhook_twilio_status (form-urlencoded Twilio status callback); X-Twilio-Signature from request.headers';
-
-CREATE FUNCTION api.webhook_twilio_inbound(
-	"MessageSid" text DEFAULT NULL,
-	"SmsSid" text DEFAULT NULL,
-	"SmsMessageSid" text DEFAULT NULL,
-	"SmsStatus" text DEFAULT NULL,
-	"MessageStatus" text DEFAULT NULL,
-	"AccountSid" text DEFAULT NULL,
-	"MessagingServiceSid" text DEFAULT NULL,
-	"From" text DEFAULT NULL,
-	"To" text DEFAULT NULL,
-	"Body" text DEFAULT NULL,
-	"NumMedia" text DEFAULT NULL,
-	"NumSegments" text DEFAULT NULL,
-	"ApiVersion" text DEFAULT NULL,
-	"ErrorCode" text DEFAULT NULL,
-	"ErrorMessage" text DEFAULT NULL,
-	"ChannelToAddress" text DEFAULT NULL,
-	"ChannelPrefix" text DEFAULT NULL,
-	"ChannelInstallSid" text DEFAULT NULL,
-	"ChannelStatusMessage" text DEFAULT NULL,
-	"ChannelStatusCode" text DEFAULT NULL,
-	"ChannelMetadata" text DEFAULT NULL,
-	"RawDlrDoneDate" text DEFAULT NULL,
-	"Price" text DEFAULT NULL,
-	"PriceUnit" text DEFAULT NULL,
-	"EventType" text DEFAULT NULL,
-	"StructuredMessage" text DEFAULT NULL,
-	"MessageType" text DEFAULT NULL,
-	"OptOutType" text DEFAULT NULL,
-	"ProfileName" text DEFAULT NULL,
-	"WaId" text DEFAULT NULL,
-	"Forwarded" text DEFAULT NULL,
-	"FrequentlyForwarded" text DEFAULT NULL,
-	"ButtonText" text DEFAULT NULL,
-	"ButtonPayload" text DEFAULT NULL,
-	"FromCity" text DEFAULT NULL,
-	"FromState" text DEFAULT NULL,
-	"FromZip" text DEFAULT NULL,
-	"FromCountry" text DEFAULT NULL,
-	"ToCity" text DEFAULT NULL,
-	"ToState" text DEFAULT NULL,
-	"ToZip" text DEFAULT NULL,
-	"ToCountry" text DEFAULT NULL,
-	"Latitude" text DEFAULT NULL,
-	"Longitude" text DEFAULT NULL,
-	"Address" text DEFAULT NULL,
-	"Label" text DEFAULT NULL,
-	"ReferralNumMedia" text DEFAULT NULL,
-	"ReferralBody" text DEFAULT NULL,
-	"ReferralHeadline" text DEFAULT NULL,
-	"ReferralSourceId" text DEFAULT NULL,
-	"ReferralSourceType" text DEFAULT NULL,
-	"ReferralSourceUrl" text DEFAULT NULL,
-	"ReferralMediaId" text DEFAULT NULL,
-	"ReferralMediaContentType" text DEFAULT NULL,
-	"ReferralMediaUrl" text DEFAULT NULL,
-	"ReferralCtwaClid" text DEFAULT NULL,
-	"OriginalRepliedMessageSender" text DEFAULT NULL,
-	"OriginalRepliedMessageSid" text DEFAULT NULL,
-	"ListId" text DEFAULT NULL,
-	"ListTitle" text DEFAULT NULL,
-	"ListItemId" text DEFAULT NULL,
-	"ListItemTitle" text DEFAULT NULL,
-	"MediaContentType0" text DEFAULT NULL,
-	"MediaUrl0" text DEFAULT NULL,
-	"MediaContentType1" text DEFAULT NULL,
-	"MediaUrl1" text DEFAULT NULL,
-	"MediaContentType2" text DEFAULT NULL,
-	"MediaUrl2" text DEFAULT NULL,
-	"MediaContentType3" text DEFAULT NULL,
-	"MediaUrl3" text DEFAULT NULL,
-	"MediaContentType4" text DEFAULT NULL,
-	"MediaUrl4" text DEFAULT NULL,
-	"MediaContentType5" text DEFAULT NULL,
-	"MediaUrl5" text DEFAULT NULL,
-	"MediaContentType6" text DEFAULT NULL,
-	"MediaUrl6" text DEFAULT NULL,
-	"MediaContentType7" text DEFAULT NULL,
-	"MediaUrl7" text DEFAULT NULL,
-	"MediaContentType8" text DEFAULT NULL,
-	"MediaUrl8" text DEFAULT NULL,
-	"MediaContentType9" text DEFAULT NULL,
-	"MediaUrl9" text DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, flowcomm, pg_temp AS $$
-DECLARE
-	all_names text[] := ARRAY['MessageSid', 'SmsSid', 'SmsMessageSid', 'SmsStatus', 'MessageStatus', 'AccountSid',
-		'MessagingServiceSid', 'From', 'To', 'Body', 'NumMedia', 'NumSegments', 'ApiVersion', 'ErrorCode',
-		'ErrorMessage', 'ChannelToAddress', 'ChannelPrefix', 'ChannelInstallSid', 'ChannelStatusMessage',
-		'ChannelStatusCode', 'ChannelMetadata', 'RawDlrDoneDate', 'Price', 'PriceUnit', 'EventType',
-		'StructuredMessage', 'MessageType', 'OptOutType', 'ProfileName', 'WaId', 'Forwarded',
-		'FrequentlyForwarded', 'ButtonText', 'ButtonPayload', 'FromCity', 'FromState', 'FromZip',
-		'FromCountry', 'ToCity', 'ToState', 'ToZip', 'ToCountry', 'Latitude', 'Longitude', 'Address',
-		'Label', 'ReferralNumMedia', 'ReferralBody', 'ReferralHeadline', 'ReferralSourceId',
-		'ReferralSourceType', 'ReferralSourceUrl', 'ReferralMediaId', 'ReferralMediaContentType',
-		'ReferralMediaUrl', 'ReferralCtwaClid', 'OriginalRepliedMessageSender', 'OriginalRepliedMessageSid',
-		'ListId', 'ListTitle', 'ListItemId', 'ListItemTitle', 'MediaContentType0', 'MediaUrl0',
-		'MediaContentType1', 'MediaUrl1', 'MediaContentType2', 'MediaUrl2', 'MediaContentType3',
-		'MediaUrl3', 'MediaContentType4', 'MediaUrl4', 'MediaContentType5', 'MediaUrl5',
-		'MediaContentType6', 'MediaUrl6', 'MediaContentType7', 'MediaUrl7', 'MediaContentType8',
-		'MediaUrl8', 'MediaContentType9', 'MediaUrl9'];
-	all_vals text[] := ARRAY["MessageSid", "SmsSid", "SmsMessageSid", "SmsStatus", "MessageStatus", "AccountSid",
-		"MessagingServiceSid", "From", "To", "Body", "NumMedia", "NumSegments", "ApiVersion", "ErrorCode",
-		"ErrorMessage", "ChannelToAddress", "ChannelPrefix", "ChannelInstallSid", "ChannelStatusMessage",
-		"ChannelStatusCode", "ChannelMetadata", "RawDlrDoneDate", "Price", "PriceUnit", "EventType",
-		"StructuredMessage", "MessageType", "OptOutType", "ProfileName", "WaId", "Forwarded",
-		"FrequentlyForwarded", "ButtonText", "ButtonPayload", "FromCity", "FromState", "FromZip",
-		"FromCountry", "ToCity", "ToState", "ToZip", "ToCountry", "Latitude", "Longitude", "Address",
-		"Label", "ReferralNumMedia", "ReferralBody", "ReferralHeadline", "ReferralSourceId",
-		"ReferralSourceType", "ReferralSourceUrl", "ReferralMediaId", "ReferralMediaContentType",
-		"ReferralMediaUrl", "ReferralCtwaClid", "OriginalRepliedMessageSender", "OriginalRepliedMessageSid",
-		"ListId", "ListTitle", "ListItemId", "ListItemTitle", "MediaContentType0", "MediaUrl0",
-		"MediaContentType1", "MediaUrl1", "MediaContentType2", "MediaUrl2", "MediaContentType3",
-		"MediaUrl3", "MediaContentType4", "MediaUrl4", "MediaContentType5", "MediaUrl5",
-		"MediaContentType6", "MediaUrl6", "MediaContentType7", "MediaUrl7", "MediaContentType8",
-		"MediaUrl8", "MediaContentType9", "MediaUrl9"];
-	names text[];
-	vals text[];
-BEGIN
-	SELECT coalesce(array_agg(n ORDER BY i), '{}'), coalesce(array_agg(v ORDER BY i), '{}') INTO names, vals
-	  FROM unnest(all_names, all_vals) WITH ORDINALITY AS t(n, v, i) WHERE v IS NOT NULL;
-	RETURN flowcomm.twilio_inbound_apply(NULL, names, vals, flowcomm.api_header('x-twilio-signature'));
-END
-$$;
-COMMENT ON FUNCTION api.webhook_twilio_inbound(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text) IS 'PostgREST: POST /rpc/webhook_twilio_inbound (form-urlencoded Twilio incoming message); X-Twilio-Signature from request.headers';
+$gen$;
 
 -- Suppressions for admins: GET /rpc/suppressions?channel=email&active=true,
 -- POST /rpc/suppression_add {"channel": ..., "contact": ...},
@@ -1154,19 +942,7 @@ GRANT EXECUTE ON FUNCTION flowcomm.webhook_sendgrid(text, text, text), flowcomm.
 GRANT EXECUTE ON FUNCTION flowcomm.sendgrid_message_id(text), flowcomm.status_rank(flowcomm.communication_status),
 	flowcomm.status_advances(flowcomm.communication_status, flowcomm.communication_status)
 	TO flowcomm_webhook, flowcomm_viewer;
-GRANT EXECUTE ON FUNCTION api.webhook_sendgrid(json), api.webhook_twilio_status(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text),
-	api.webhook_twilio_inbound(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
-	text, text)
-	TO flowcomm_webhook;
+GRANT EXECUTE ON FUNCTION api.webhook_sendgrid(json) TO flowcomm_webhook;
 GRANT EXECUTE ON FUNCTION flowcomm.suppressions(jsonb), flowcomm.suppression_add(text, text, text, text),
 	flowcomm.suppression_lift(uuid, text), flowcomm.suppression_json(flowcomm.suppression),
 	api.suppressions(text, text, text, text, text, text), api.suppression_add(text, text, text, text),

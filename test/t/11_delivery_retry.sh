@@ -4,7 +4,7 @@
 # also suppresses the number, 401 leaks no secret); retries end in the dead
 # letter queue, which an admin can requeue; 429 waits for Retry-After.
 . "$FC_REPO/test/t/delivery.inc"
-plan 24
+plan 27
 
 BID=$(new_uuid)
 own_accounts "$BID"
@@ -68,6 +68,18 @@ is "$(q "SELECT flowcomm.requeue_dead_letters(business_id => '$BID')")" 1 "reque
 wait_for "SELECT status = 'sent' FROM flowcomm.communication WHERE business_id = '$BID' AND id = '$E'" 10
 ok $? "requeued dead letter is sent"
 is "$(q "SELECT count(*) FROM flowcomm.communication_event WHERE business_id = '$BID' AND communication_id = '$E' AND event = 'dead_letter_requeued' AND source = 'admin'")" 1 "admin event recorded"
+
+# --- cancel a dead letter ------------------------------------------------------
+sim_post /_sim/faults '{"route":"twilio","script":[{"status":503}]}' >/dev/null
+G=$(send_msg "$BID" sms +15551110004 "give up" normal "now()" 1)
+wait_for "SELECT status = 'dead' FROM flowcomm.communication_queue WHERE business_id = '$BID' AND communication_id = '$G'" 10
+ok $? "max_attempts 1: dead after one 503"
+GQ=$(q "SELECT id FROM flowcomm.communication_queue WHERE business_id = '$BID' AND communication_id = '$G'")
+is "$(q "SELECT flowcomm.cancel_dead_letters(ARRAY['$GQ']::uuid[], '$BID', 'customer paid in cash')")" 1 "cancel_dead_letters by queue id"
+is "$(q "SELECT q.status || ' ' || c.status || ' ' || e.detail FROM flowcomm.communication_queue q
+         JOIN flowcomm.communication c ON c.business_id = q.business_id AND c.id = q.communication_id
+         JOIN flowcomm.communication_event e ON e.business_id = q.business_id AND e.communication_id = q.communication_id AND e.event = 'dead_letter_cancelled'
+        WHERE q.business_id = '$BID' AND q.id = '$GQ'")" "cancelled failed customer paid in cash" "queue cancelled, message stays failed, reason recorded"
 
 # --- 429 with Retry-After ---------------------------------------------------
 SEQ=$(sim_seq)
