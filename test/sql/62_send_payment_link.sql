@@ -23,6 +23,12 @@ SELECT flowcomm.send_payment_link('{"invoiceId": "1a000000-0000-0000-0000-000000
 SELECT flowcomm.send_payment_link('{"invoiceId": "1a000000-0000-0000-0000-000000000062", "amount": 10, "currency": "MXN", "recipientContact": "555", "channel": "sms", "invoiceNumber": "F"}');
 SELECT flowcomm.send_payment_link('{"invoiceId": "1a000000-0000-0000-0000-000000000062", "amount": 10, "currency": "MXN", "recipientContact": "+5215512345678", "channel": "sms"}');
 SELECT flowcomm.send_payment_link('{"invoiceId": "1a000000-0000-0000-0000-000000000062", "amount": 10, "currency": "MXN", "recipientContact": "+5215512345678", "channel": "sms", "invoiceNumber": "F", "expiresIn": "soon"}');
+-- Through PostgREST's calling convention, as a sender.
+SET ROLE flowcomm_sender;
+SELECT r -> 'message' ->> 'status' AS status, r -> 'message' -> 'communication' ->> 'channel' AS channel
+  FROM api.send_payment_link('{"invoiceId": "1a000000-0000-0000-0000-000000000063", "amount": 99, "currency": "USD",
+	"channel": "sms", "recipientContact": "+14155550162", "customerName": "Bo", "invoiceNumber": "F-63", "businessName": "Tienda"}') r;
+RESET ROLE;
 SELECT count(*) AS messages FROM flowcomm.communication WHERE business_id = 'b0000000-0000-0000-0000-000000000062';
 RESET flowcomm.business_id;
 SELECT flowcomm.signing_key_retire('k-send-test') ->> 'keyId' AS retired;
