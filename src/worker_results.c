@@ -1,17 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * worker_results.c
- *	  Write a batch of delivery results in one statement.
+ *	  Write a batch of delivery results in one transaction.
  *
  * Each finished job becomes one element of a set of parallel arrays; one
- * data-modifying statement then updates the queue rows, the messages, adds
- * one communication_event per transition and the provider_unsubscribed
- * suppressions.  So a batch costs one round of SQL, not one transaction per
- * message.  Guards keep late results from overwriting newer state: only a
+ * data-modifying statement then updates the queue rows and the messages,
+ * a second adds one communication_event per transition, a third (rarely)
+ * the provider_unsubscribed suppressions.  So a batch costs one round of
+ * SQL, not one transaction per message.  Guards keep late results from overwriting newer state: only a
  * queue row still processing and locked by this worker is touched, and only
  * a message still pending/queued/sending changes status.
  *
- * If the batch statement fails (say, a unique provider id collides), the
+ * If the batch fails (say, a unique provider id collides), the
  * batch is rewritten one job per subtransaction so one bad row never rolls
  * back the others; a job that still fails stays processing and is recovered
  * after its lease like any interrupted job.
