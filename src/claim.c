@@ -35,7 +35,7 @@ static SPIPlanPtr next_due_plan = NULL;
 
 static const char *const claim_sql =
 "WITH picked AS ("
-"  SELECT business_id, id FROM flowcomm.communication_queue"
+"  SELECT ctid FROM flowcomm.communication_queue"
 "   WHERE status = 'pending' AND scheduled_at <= now()"
 "   ORDER BY priority DESC, scheduled_at"
 "   LIMIT $2 FOR UPDATE SKIP LOCKED"
@@ -44,7 +44,7 @@ static const char *const claim_sql =
 "     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
 "         lease_expires_at = now() + make_interval(secs => $3),"
 "         started_at = now(), updated_at = now()"
-"    FROM picked p WHERE q.business_id = p.business_id AND q.id = p.id"
+"   WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM picked)) AND q.status = 'pending'"
 "  RETURNING q.business_id, q.id, q.communication_id, q.channel, q.attempts,"
 "            q.max_attempts, q.payload, q.priority, q.scheduled_at"
 ") "

@@ -31,6 +31,7 @@
 #define MAX_HOST_CONNECTIONS	64
 #define MAX_ACTIVE				(2 * MAX_HOST_CONNECTIONS)	/* two provider hosts */
 #define MAX_RESPONSE_BYTES		(64 * 1024)
+#define EASY_POOL_SIZE			MAX_ACTIVE
 
 struct FcHttp
 {
@@ -39,13 +40,15 @@ struct FcHttp
 	int			active;			/* handed to curl */
 	dlist_head	jobs;			/* active jobs */
 	dlist_head	waiting;		/* built requests waiting for a slot, FIFO */
+	CURL	   *pool[EASY_POOL_SIZE];	/* finished easy handles, reused */
+	int			n_pool;
 };
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg);
 static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg);
 static bool header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt);
 static bool build_request(FcJob *job);
-static CURL *make_easy(FcJob *job);
+static CURL *make_easy(FcHttp *http, FcJob *job);
 static void finish_job(FcHttp *http, FcJob *job, CURLcode code);
 static void release_easy(FcHttp *http, FcJob *job);
 static void activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
@@ -72,6 +75,8 @@ fc_http_create(void)
 void
 fc_http_destroy(FcHttp *http)
 {
+	while (http->n_pool > 0)
+		curl_easy_cleanup(http->pool[--http->n_pool]);
 	curl_multi_cleanup(http->multi);
 	pfree(http);
 }
@@ -164,13 +169,25 @@ build_request(FcJob *job)
 	return ok;
 }
 
+/*
+ * make_easy sets up an easy handle for the job: a finished one from the pool
+ * (curl_easy_reset keeps its allocations; connections live in the multi
+ * handle's cache either way), else a new one.
+ */
 static CURL *
-make_easy(FcJob *job)
+make_easy(FcHttp *http, FcJob *job)
 {
-	CURL	   *easy = curl_easy_init();
+	CURL	   *easy;
 	struct curl_slist *hdr = NULL;
 	FcRequest  *req = &job->req;
 
+	if (http->n_pool > 0)
+	{
+		easy = http->pool[--http->n_pool];
+		curl_easy_reset(easy);
+	}
+	else
+		easy = curl_easy_init();
 	if (easy == NULL)
 		return NULL;
 	hdr = curl_slist_append(hdr, psprintf("Content-Type: %s", req->content_type));
@@ -214,7 +231,7 @@ make_easy(FcJob *job)
 static bool
 add_to_multi(FcHttp *http, FcJob *job)
 {
-	CURL	   *easy = make_easy(job);
+	CURL	   *easy = make_easy(http, job);
 
 	if (easy == NULL || curl_multi_add_handle(http->multi, easy) != CURLM_OK)
 	{
@@ -271,7 +288,10 @@ static void
 release_easy(FcHttp *http, FcJob *job)
 {
 	curl_multi_remove_handle(http->multi, (CURL *) job->easy);
-	curl_easy_cleanup((CURL *) job->easy);
+	if (http->n_pool < EASY_POOL_SIZE)
+		http->pool[http->n_pool++] = (CURL *) job->easy;
+	else
+		curl_easy_cleanup((CURL *) job->easy);
 	curl_slist_free_all((struct curl_slist *) job->headers);
 	job->easy = NULL;
 	job->headers = NULL;

@@ -12,7 +12,8 @@
 #
 #   sh bench/drain/run.sh [N] [WORKERS]
 #   env: FC_KEEP=1 keeps the cluster directory; BATCH, IN_FLIGHT override
-#        flowcomm.batch_size / flowcomm.max_in_flight.
+#        flowcomm.batch_size / flowcomm.max_in_flight; PGSS=1 loads
+#        pg_stat_statements and prints the workers' statements at the end.
 set -eu
 N=${1:-100000}
 WORKERS=${2:-2}
@@ -21,6 +22,9 @@ FC_EXTRA_CONF="shared_buffers = 1GB
 fsync = on
 synchronous_commit = on
 max_wal_size = 4GB"
+[ "${PGSS:-0}" = 1 ] && FC_EXTRA_CONF="$FC_EXTRA_CONF
+shared_preload_libraries = 'flowcomm,pg_stat_statements'
+pg_stat_statements.track = all"
 . "$FC_REPO/test/cluster.sh"
 trap 'fc_teardown' EXIT INT TERM
 
@@ -62,6 +66,7 @@ INSERT INTO flowcomm.communication_queue (business_id, communication_id, channel
 SELECT business_id, id, channel FROM c;
 VACUUM ANALYZE;
 SQL
+[ "${PGSS:-0}" = 1 ] && fc_psql -d flowcomm_bench -c "CREATE EXTENSION pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
 echo "queued $N messages ($(fc_psql -d flowcomm_bench -Atc "SELECT string_agg(channel || ' ' || n, ', ') FROM (SELECT channel, count(*) n FROM flowcomm.communication GROUP BY 1 ORDER BY 1) x"))"
 
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
@@ -95,6 +100,12 @@ SELECT format('progress after first claim: 50%% at %s s, 90%% at %s s, 99%% at %
 SELECT format('latency: %s', string_agg(provider || '/' || channel || ' avg ' || round(avg_latency_ms::numeric, 1) || ' ms', ', '))
   FROM flowcomm.delivery_counters() WHERE requests > 0;
 SQL
+if [ "${PGSS:-0}" = 1 ]; then
+	fc_psql -d flowcomm_bench -c "SELECT calls, round(total_exec_time::numeric, 1) AS exec_ms, round(total_plan_time::numeric, 1) AS plan_ms,
+	       rows, round((total_exec_time / greatest(rows, 1) * 1000)::numeric, 1) AS us_per_row, left(regexp_replace(query, '\s+', ' ', 'g'), 70) AS query
+	  FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'flowcomm_bench')
+	 ORDER BY total_exec_time DESC LIMIT 8"
+fi
 # CPU split: the delivery workers, the rest of PostgreSQL (live processes),
 # the simulator; whatever else runs on the machine is in the total only.
 proc_cpu() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
