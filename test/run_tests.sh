@@ -17,8 +17,10 @@ failed=0
 trap 'fc_teardown' EXIT INT TERM
 
 fc_setup || exit 1
-[ -x "$FC_REPO/test/simulator/flowcomm-sim" ] && fc_sim_start
-[ -n "${FC_SIM_URL:-}" ] && fc_provider_conf
+# The provider simulator is part of the suite: build it if it is missing.
+[ -x "$FC_REPO/test/simulator/flowcomm-sim" ] || make -C "$FC_REPO" -s simulator || exit 1
+fc_sim_start
+fc_provider_conf
 # Workers serve only the process-test database: the SQL suites stay deterministic.
 fc_conf "flowcomm.databases = 'flowcomm_t,flowcomm_restore'"
 fc_conf "flowcomm.poll_interval_ms = 200"

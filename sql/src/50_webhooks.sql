@@ -464,22 +464,35 @@ DECLARE
 	p provider_event_pending;
 	c communication;
 BEGIN
-	FOR p IN DELETE FROM provider_event_pending x WHERE x.provider_message_id = NEW.provider_message_id
-			 RETURNING *
+	-- Statement level: the workers store provider ids 200 rows at a time, and
+	-- early callbacks are rare, so one cheap check covers the whole batch.
+	IF NOT EXISTS (SELECT 1 FROM provider_event_pending) THEN
+		RETURN NULL;
+	END IF;
+	FOR c IN SELECT n.* FROM changed n
+			  WHERE n.provider_message_id IS NOT NULL
+				AND EXISTS (SELECT 1 FROM provider_event_pending x WHERE x.provider_message_id = n.provider_message_id)
 	LOOP
-		IF p.provider = 'twilio' AND NEW.channel <> 'email' AND (p.via_default OR NEW.business_id = ANY (p.businesses)) THEN
-			SELECT * INTO c FROM communication m WHERE m.business_id = NEW.business_id AND m.id = NEW.id;
-			PERFORM twilio_status_event(c, p.names, p.vals, p.received_at);
-		END IF;
+		FOR p IN DELETE FROM provider_event_pending x WHERE x.provider_message_id = c.provider_message_id
+				 RETURNING *
+		LOOP
+			IF p.provider = 'twilio' AND c.channel <> 'email' AND (p.via_default OR c.business_id = ANY (p.businesses)) THEN
+				SELECT * INTO c FROM communication m WHERE m.business_id = c.business_id AND m.id = c.id;
+				PERFORM twilio_status_event(c, p.names, p.vals, p.received_at);
+			END IF;
+		END LOOP;
 	END LOOP;
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION flowcomm.apply_pending_provider_events() IS 'Trigger: apply provider callbacks that arrived before the message''s provider id was stored';
-CREATE TRIGGER apply_pending_provider_events
-	AFTER INSERT OR UPDATE OF provider_message_id ON flowcomm.communication
-	FOR EACH ROW WHEN (NEW.provider_message_id IS NOT NULL)
-	EXECUTE FUNCTION flowcomm.apply_pending_provider_events();
+-- (Transition tables need one trigger per event.)
+CREATE TRIGGER apply_pending_provider_events_insert
+	AFTER INSERT ON flowcomm.communication REFERENCING NEW TABLE AS changed
+	FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.apply_pending_provider_events();
+CREATE TRIGGER apply_pending_provider_events_update
+	AFTER UPDATE ON flowcomm.communication REFERENCING NEW TABLE AS changed
+	FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.apply_pending_provider_events();
 
 -- webhook_twilio_status: Twilio status callback (SMS, WhatsApp, Messenger).
 CREATE FUNCTION flowcomm.webhook_twilio_status(url text, body text, signature text) RETURNS jsonb
