@@ -26,8 +26,8 @@
 
 #include "flowcomm.h"
 
-int			fc_automation_interval_s = 60;
-char	   *fc_overdue_source = NULL;
+int	  fc_automation_interval_s = 60;
+char *fc_overdue_source = NULL;
 
 /*
  * flowcomm_automation_guc_init defines the automation settings.  The overdue
@@ -95,7 +95,7 @@ fc_automation_run(void)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData *edata;
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();

@@ -34,51 +34,51 @@ static SPIPlanPtr recover_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
 
 static const char *const claim_sql =
-"WITH picked AS ("
-"  SELECT ctid FROM flowcomm.communication_queue"
-"   WHERE status = 'pending' AND scheduled_at <= now()"
-"   ORDER BY priority DESC, scheduled_at"
-"   LIMIT $2 FOR UPDATE SKIP LOCKED"
-"), q AS ("
-"  UPDATE flowcomm.communication_queue q"
-"     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
-"         lease_expires_at = now() + make_interval(secs => $3),"
-"         started_at = now(), updated_at = now()"
-"   WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM picked)) AND q.status = 'pending'"
-"  RETURNING q.business_id, q.id, q.communication_id, q.channel, q.attempts,"
-"            q.max_attempts, q.payload, q.priority, q.scheduled_at"
-") "
-"SELECT q.business_id, q.id, q.communication_id, q.channel::text, q.attempts, q.max_attempts,"
-"       c.status::text, c.recipient_contact, c.recipient_name, c.subject, c.content, c.content_text,"
-"       coalesce((q.payload->>'track_opens')::boolean, true),"
-"       coalesce((q.payload->>'track_clicks')::boolean, true),"
-"       pa.business_id IS NULL,"
-"       CASE WHEN pa.business_id IS NULL THEN d.sendgrid_api_key ELSE pa.sendgrid_api_key END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.from_email ELSE pa.from_email END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.from_name ELSE pa.from_name END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.twilio_account_sid ELSE pa.twilio_account_sid END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.twilio_auth_token ELSE pa.twilio_auth_token END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.sms_from ELSE pa.sms_from END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.whatsapp_from ELSE pa.whatsapp_from END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.messenger_page_id ELSE pa.messenger_page_id END,"
-"       CASE WHEN pa.business_id IS NULL THEN d.messaging_service_sid ELSE pa.messaging_service_sid END,"
-"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'rate')::float8,"
-"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'burst')::float8,"
-"       att.filenames, att.mimes, att.urls, att.contents"
-"  FROM q"
-"  JOIN flowcomm.communication c ON c.business_id = q.business_id AND c.id = q.communication_id"
-"  LEFT JOIN flowcomm.provider_account pa ON pa.business_id = q.business_id AND pa.enabled"
-"       AND pa.provider = (CASE WHEN q.channel = 'email' THEN 'sendgrid' ELSE 'twilio' END)::flowcomm.provider"
-"  LEFT JOIN flowcomm.default_provider_account d ON d.enabled"
-"       AND d.provider = (CASE WHEN q.channel = 'email' THEN 'sendgrid' ELSE 'twilio' END)::flowcomm.provider"
-"  LEFT JOIN LATERAL ("
-"       SELECT array_agg(a.filename ORDER BY a.id) AS filenames,"
-"              array_agg(coalesce(a.mime_type, 'application/octet-stream') ORDER BY a.id) AS mimes,"
-"              array_agg(a.file_url ORDER BY a.id) AS urls,"
-"              array_agg(translate(encode(a.content, 'base64'), E'\\n', '') ORDER BY a.id) AS contents"
-"         FROM flowcomm.communication_attachment a"
-"        WHERE a.business_id = q.business_id AND a.communication_id = q.communication_id) att ON true"
-" ORDER BY q.priority DESC, q.scheduled_at";
+	"WITH picked AS ("
+	"  SELECT ctid FROM flowcomm.communication_queue"
+	"   WHERE status = 'pending' AND scheduled_at <= now()"
+	"   ORDER BY priority DESC, scheduled_at"
+	"   LIMIT $2 FOR UPDATE SKIP LOCKED"
+	"), q AS ("
+	"  UPDATE flowcomm.communication_queue q"
+	"     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
+	"         lease_expires_at = now() + make_interval(secs => $3),"
+	"         started_at = now(), updated_at = now()"
+	"   WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM picked)) AND q.status = 'pending'"
+	"  RETURNING q.business_id, q.id, q.communication_id, q.channel, q.attempts,"
+	"            q.max_attempts, q.payload, q.priority, q.scheduled_at"
+	") "
+	"SELECT q.business_id, q.id, q.communication_id, q.channel::text, q.attempts, q.max_attempts,"
+	"       c.status::text, c.recipient_contact, c.recipient_name, c.subject, c.content, c.content_text,"
+	"       coalesce((q.payload->>'track_opens')::boolean, true),"
+	"       coalesce((q.payload->>'track_clicks')::boolean, true),"
+	"       pa.business_id IS NULL,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.sendgrid_api_key ELSE pa.sendgrid_api_key END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.from_email ELSE pa.from_email END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.from_name ELSE pa.from_name END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.twilio_account_sid ELSE pa.twilio_account_sid END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.twilio_auth_token ELSE pa.twilio_auth_token END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.sms_from ELSE pa.sms_from END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.whatsapp_from ELSE pa.whatsapp_from END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.messenger_page_id ELSE pa.messenger_page_id END,"
+	"       CASE WHEN pa.business_id IS NULL THEN d.messaging_service_sid ELSE pa.messaging_service_sid END,"
+	"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'rate')::float8,"
+	"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'burst')::float8,"
+	"       att.filenames, att.mimes, att.urls, att.contents"
+	"  FROM q"
+	"  JOIN flowcomm.communication c ON c.business_id = q.business_id AND c.id = q.communication_id"
+	"  LEFT JOIN flowcomm.provider_account pa ON pa.business_id = q.business_id AND pa.enabled"
+	"       AND pa.provider = (CASE WHEN q.channel = 'email' THEN 'sendgrid' ELSE 'twilio' END)::flowcomm.provider"
+	"  LEFT JOIN flowcomm.default_provider_account d ON d.enabled"
+	"       AND d.provider = (CASE WHEN q.channel = 'email' THEN 'sendgrid' ELSE 'twilio' END)::flowcomm.provider"
+	"  LEFT JOIN LATERAL ("
+	"       SELECT array_agg(a.filename ORDER BY a.id) AS filenames,"
+	"              array_agg(coalesce(a.mime_type, 'application/octet-stream') ORDER BY a.id) AS mimes,"
+	"              array_agg(a.file_url ORDER BY a.id) AS urls,"
+	"              array_agg(translate(encode(a.content, 'base64'), E'\\n', '') ORDER BY a.id) AS contents"
+	"         FROM flowcomm.communication_attachment a"
+	"        WHERE a.business_id = q.business_id AND a.communication_id = q.communication_id) att ON true"
+	" ORDER BY q.priority DESC, q.scheduled_at";
 
 /*
  * Recovery: $1 worker id, $2 also take this worker id's rows regardless of
@@ -86,60 +86,60 @@ static const char *const claim_sql =
  * out of attempts is dead-lettered rather than retried.
  */
 static const char *const recover_sql =
-"WITH x AS ("
-"  SELECT business_id, id FROM flowcomm.communication_queue"
-"   WHERE status = 'processing' AND (lease_expires_at < now() OR ($2 AND locked_by = $1))"
-"   ORDER BY lease_expires_at LIMIT 5000 FOR UPDATE SKIP LOCKED"
-"), q AS ("
-"  UPDATE flowcomm.communication_queue q"
-"     SET status = (CASE WHEN $3 = 'hold' THEN 'held'"
-"                        WHEN q.attempts >= q.max_attempts THEN 'dead' ELSE 'pending' END)::flowcomm.queue_status,"
-"         scheduled_at = now(), locked_by = NULL, lease_expires_at = NULL, updated_at = now(),"
-"         completed_at = CASE WHEN $3 <> 'hold' AND q.attempts >= q.max_attempts THEN now() END,"
-"         last_error = 'worker stopped with the request in flight: outcome unknown'"
-"    FROM x WHERE q.business_id = x.business_id AND q.id = x.id"
-"  RETURNING q.business_id, q.communication_id, q.status, q.attempts"
-"), c AS ("
-"  UPDATE flowcomm.communication c"
-"     SET status = 'failed', failed_at = now(), error_code = 'uncertain',"
-"         error_message = 'worker stopped with the request in flight: outcome unknown',"
-"         retry_count = greatest(q.attempts - 1, 0), updated_at = now()"
-"    FROM q WHERE q.status = 'dead' AND c.business_id = q.business_id AND c.id = q.communication_id"
-"     AND c.status IN ('pending', 'queued', 'sending')"
-"  RETURNING c.id"
-") "
-"INSERT INTO flowcomm.communication_event"
-"       (business_id, communication_id, event, status, attempt, source, detail)"
-"SELECT q.business_id, q.communication_id,"
-"       CASE q.status WHEN 'held' THEN 'held_uncertain' WHEN 'dead' THEN 'dead_lettered' ELSE 'uncertain_retry' END,"
-"       (CASE q.status WHEN 'held' THEN NULL WHEN 'dead' THEN 'failed' ELSE 'queued' END)::flowcomm.communication_status,"
-"       q.attempts, 'worker', 'worker stopped with the request in flight: outcome unknown'"
-"  FROM q";
+	"WITH x AS ("
+	"  SELECT business_id, id FROM flowcomm.communication_queue"
+	"   WHERE status = 'processing' AND (lease_expires_at < now() OR ($2 AND locked_by = $1))"
+	"   ORDER BY lease_expires_at LIMIT 5000 FOR UPDATE SKIP LOCKED"
+	"), q AS ("
+	"  UPDATE flowcomm.communication_queue q"
+	"     SET status = (CASE WHEN $3 = 'hold' THEN 'held'"
+	"                        WHEN q.attempts >= q.max_attempts THEN 'dead' ELSE 'pending' END)::flowcomm.queue_status,"
+	"         scheduled_at = now(), locked_by = NULL, lease_expires_at = NULL, updated_at = now(),"
+	"         completed_at = CASE WHEN $3 <> 'hold' AND q.attempts >= q.max_attempts THEN now() END,"
+	"         last_error = 'worker stopped with the request in flight: outcome unknown'"
+	"    FROM x WHERE q.business_id = x.business_id AND q.id = x.id"
+	"  RETURNING q.business_id, q.communication_id, q.status, q.attempts"
+	"), c AS ("
+	"  UPDATE flowcomm.communication c"
+	"     SET status = 'failed', failed_at = now(), error_code = 'uncertain',"
+	"         error_message = 'worker stopped with the request in flight: outcome unknown',"
+	"         retry_count = greatest(q.attempts - 1, 0), updated_at = now()"
+	"    FROM q WHERE q.status = 'dead' AND c.business_id = q.business_id AND c.id = q.communication_id"
+	"     AND c.status IN ('pending', 'queued', 'sending')"
+	"  RETURNING c.id"
+	") "
+	"INSERT INTO flowcomm.communication_event"
+	"       (business_id, communication_id, event, status, attempt, source, detail)"
+	"SELECT q.business_id, q.communication_id,"
+	"       CASE q.status WHEN 'held' THEN 'held_uncertain' WHEN 'dead' THEN 'dead_lettered' ELSE 'uncertain_retry' END,"
+	"       (CASE q.status WHEN 'held' THEN NULL WHEN 'dead' THEN 'failed' ELSE 'queued' END)::flowcomm.communication_status,"
+	"       q.attempts, 'worker', 'worker stopped with the request in flight: outcome unknown'"
+	"  FROM q";
 
 /*
  * When the worker next has something to do: the earliest pending job per
  * priority (through the claim index), or the earliest lease to recover.
  */
 static const char *const next_due_sql =
-"SELECT extract(epoch FROM least(min(x.s),"
-"         (SELECT min(lease_expires_at) FROM flowcomm.communication_queue"
-"           WHERE status = 'processing')) - clock_timestamp())::float8"
-"  FROM (VALUES ('urgent'::flowcomm.queue_priority), ('high'), ('normal'), ('low')) p(pr)"
-"  CROSS JOIN LATERAL (SELECT scheduled_at AS s FROM flowcomm.communication_queue"
-"                       WHERE status = 'pending' AND priority = p.pr"
-"                       ORDER BY scheduled_at LIMIT 1) x";
+	"SELECT extract(epoch FROM least(min(x.s),"
+	"         (SELECT min(lease_expires_at) FROM flowcomm.communication_queue"
+	"           WHERE status = 'processing')) - clock_timestamp())::float8"
+	"  FROM (VALUES ('urgent'::flowcomm.queue_priority), ('high'), ('normal'), ('low')) p(pr)"
+	"  CROSS JOIN LATERAL (SELECT scheduled_at AS s FROM flowcomm.communication_queue"
+	"                       WHERE status = 'pending' AND priority = p.pr"
+	"                       ORDER BY scheduled_at LIMIT 1) x";
 
 static SPIPlanPtr prepare_plan(const char *sql, int nargs, Oid *argtypes);
-static char *get_text(HeapTuple tup, TupleDesc desc, int col);
-static void get_uuid(HeapTuple tup, TupleDesc desc, int col, pg_uuid_t *out);
-static void load_attachments(FcJob *job, HeapTuple tup, TupleDesc desc);
-static void load_account(FcJob *job, HeapTuple tup, TupleDesc desc);
-static FcJob *job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent);
+static char		 *get_text(HeapTuple tup, TupleDesc desc, int col);
+static void		  get_uuid(HeapTuple tup, TupleDesc desc, int col, pg_uuid_t *out);
+static void		  load_attachments(FcJob *job, HeapTuple tup, TupleDesc desc);
+static void		  load_account(FcJob *job, HeapTuple tup, TupleDesc desc);
+static FcJob	 *job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent);
 
 static SPIPlanPtr
 prepare_plan(const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr plan = SPI_prepare(sql, nargs, argtypes);
 
 	if (plan == NULL)
 		elog(ERROR, "flowcomm could not prepare a queue statement: %s",
@@ -163,8 +163,8 @@ fc_extension_present(void)
 static char *
 get_text(HeapTuple tup, TupleDesc desc, int col)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	bool  isnull;
+	Datum d = SPI_getbinval(tup, desc, col, &isnull);
 
 	return isnull ? NULL : TextDatumGetCString(d);
 }
@@ -172,8 +172,8 @@ get_text(HeapTuple tup, TupleDesc desc, int col)
 static void
 get_uuid(HeapTuple tup, TupleDesc desc, int col, pg_uuid_t *out)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	bool  isnull;
+	Datum d = SPI_getbinval(tup, desc, col, &isnull);
 
 	memcpy(out, DatumGetUUIDP(d), sizeof(pg_uuid_t));
 }
@@ -182,9 +182,9 @@ get_uuid(HeapTuple tup, TupleDesc desc, int col, pg_uuid_t *out)
 static int
 text_array_elems(HeapTuple tup, TupleDesc desc, int col, Datum **elems, bool **nulls)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
-	int			n;
+	bool  isnull;
+	Datum d = SPI_getbinval(tup, desc, col, &isnull);
+	int	  n;
 
 	if (isnull)
 		return 0;
@@ -196,15 +196,15 @@ text_array_elems(HeapTuple tup, TupleDesc desc, int col, Datum **elems, bool **n
 static void
 load_attachments(FcJob *job, HeapTuple tup, TupleDesc desc)
 {
-	Datum	   *names,
-			   *mimes,
-			   *urls,
-			   *contents;
-	bool	   *nn,
-			   *mn,
-			   *un,
-			   *cn;
-	int			n = text_array_elems(tup, desc, 27, &names, &nn);
+	Datum *names,
+		*mimes,
+		*urls,
+		*contents;
+	bool *nn,
+		*mn,
+		*un,
+		*cn;
+	int n = text_array_elems(tup, desc, 27, &names, &nn);
 
 	job->n_attachments = n;
 	if (n == 0)
@@ -227,9 +227,9 @@ load_attachments(FcJob *job, HeapTuple tup, TupleDesc desc)
 static void
 load_account(FcJob *job, HeapTuple tup, TupleDesc desc)
 {
-	FcAccount  *a = &job->account;
-	bool		isnull;
-	Datum		d;
+	FcAccount *a = &job->account;
+	bool	   isnull;
+	Datum	   d;
 
 	a->is_default = DatumGetBool(SPI_getbinval(tup, desc, 15, &isnull));
 	a->sendgrid_api_key = get_text(tup, desc, 16);
@@ -255,9 +255,9 @@ job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "flowcomm job", ALLOCSET_SMALL_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	FcJob	   *job = palloc0(sizeof(FcJob));
-	bool		isnull;
-	char	   *status;
+	FcJob		 *job = palloc0(sizeof(FcJob));
+	bool		  isnull;
+	char		 *status;
 
 	job->cxt = cxt;
 	get_uuid(tup, desc, 1, &job->business_id);
@@ -296,10 +296,10 @@ job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent)
 int
 fc_claim_jobs(int worker_id, int limit, MemoryContext parent, FcJob ***jobs_out)
 {
-	Datum		args[3];
-	int			lease = Max(fc_lease_seconds, fc_request_timeout_ms / 1000 + 10);
-	int			n;
-	FcJob	  **jobs;
+	Datum	args[3];
+	int		lease = Max(fc_lease_seconds, fc_request_timeout_ms / 1000 + 10);
+	int		n;
+	FcJob **jobs;
 
 	*jobs_out = NULL;
 	if (limit <= 0)
@@ -308,7 +308,7 @@ fc_claim_jobs(int worker_id, int limit, MemoryContext parent, FcJob ***jobs_out)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (claim_plan == NULL)
 	{
-		Oid			types[3] = {INT4OID, INT4OID, FLOAT8OID};
+		Oid types[3] = {INT4OID, INT4OID, FLOAT8OID};
 
 		claim_plan = prepare_plan(claim_sql, 3, types);
 	}
@@ -334,14 +334,14 @@ fc_claim_jobs(int worker_id, int limit, MemoryContext parent, FcJob ***jobs_out)
 int
 fc_recover_expired(int worker_id, bool own_rows_only)
 {
-	Datum		args[3];
-	int			n;
+	Datum args[3];
+	int	  n;
 
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (recover_plan == NULL)
 	{
-		Oid			types[3] = {INT4OID, BOOLOID, TEXTOID};
+		Oid types[3] = {INT4OID, BOOLOID, TEXTOID};
 
 		recover_plan = prepare_plan(recover_sql, 3, types);
 	}
@@ -368,9 +368,9 @@ fc_recover_expired(int worker_id, bool own_rows_only)
 double
 fc_seconds_until_next_due(void)
 {
-	bool		isnull;
-	Datum		d;
-	double		result = -1;
+	bool   isnull;
+	Datum  d;
+	double result = -1;
 
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());

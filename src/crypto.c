@@ -24,7 +24,7 @@
 #include <openssl/x509.h>
 
 /* Longest public key text accepted (a PEM P-256 key is ~180 bytes) */
-#define FC_MAX_KEY_TEXT		8192
+#define FC_MAX_KEY_TEXT 8192
 
 static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -38,8 +38,8 @@ static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 bool
 fc_hmac_init(FcHmac *h, FcDigest digest, const uint8_t *key, size_t keylen)
 {
-	OSSL_PARAM	params[2];
-	char	   *md = (char *) (digest == FC_DIGEST_SHA1 ? "SHA1" : "SHA256");
+	OSSL_PARAM			 params[2];
+	char				*md = (char *) (digest == FC_DIGEST_SHA1 ? "SHA1" : "SHA256");
 	static const uint8_t empty = 0;
 
 	h->mac = NULL;
@@ -79,7 +79,7 @@ fc_hmac_update(FcHmac *h, const void *data, size_t len)
 bool
 fc_hmac_final(FcHmac *h, uint8_t *out, size_t *outlen)
 {
-	bool		ok = EVP_MAC_final(h->ctx, out, outlen, FC_MAC_MAX_LEN) == 1;
+	bool ok = EVP_MAC_final(h->ctx, out, outlen, FC_MAC_MAX_LEN) == 1;
 
 	fc_hmac_free(h);
 	return ok && *outlen == h->len;
@@ -102,7 +102,7 @@ bool
 fc_hmac(FcDigest digest, const uint8_t *key, size_t keylen,
 		const void *data, size_t len, uint8_t *out, size_t *outlen)
 {
-	FcHmac		h;
+	FcHmac h;
 
 	if (!fc_hmac_init(&h, digest, key, keylen))
 		return false;
@@ -151,7 +151,7 @@ fc_base64_encode(const uint8_t *src, size_t len, char *dst, bool url)
 
 	while (i + 3 <= len)
 	{
-		uint32_t	v = ((uint32_t) src[i] << 16) | ((uint32_t) src[i + 1] << 8) | src[i + 2];
+		uint32_t v = ((uint32_t) src[i] << 16) | ((uint32_t) src[i + 1] << 8) | src[i + 2];
 
 		dst[o++] = alpha[(v >> 18) & 63];
 		dst[o++] = alpha[(v >> 12) & 63];
@@ -161,7 +161,7 @@ fc_base64_encode(const uint8_t *src, size_t len, char *dst, bool url)
 	}
 	if (len - i == 1)
 	{
-		uint32_t	v = (uint32_t) src[i] << 16;
+		uint32_t v = (uint32_t) src[i] << 16;
 
 		dst[o++] = alpha[(v >> 18) & 63];
 		dst[o++] = alpha[(v >> 12) & 63];
@@ -173,7 +173,7 @@ fc_base64_encode(const uint8_t *src, size_t len, char *dst, bool url)
 	}
 	else if (len - i == 2)
 	{
-		uint32_t	v = ((uint32_t) src[i] << 16) | ((uint32_t) src[i + 1] << 8);
+		uint32_t v = ((uint32_t) src[i] << 16) | ((uint32_t) src[i + 1] << 8);
 
 		dst[o++] = alpha[(v >> 18) & 63];
 		dst[o++] = alpha[(v >> 12) & 63];
@@ -216,16 +216,16 @@ b64_value(unsigned char c, bool url)
 bool
 fc_base64_decode(const char *src, size_t len, uint8_t *dst, size_t *dstlen, bool url)
 {
-	uint32_t	acc = 0;
-	size_t		nchars = 0;
-	size_t		npad = 0;
-	size_t		o = 0;
-	size_t		i;
+	uint32_t acc = 0;
+	size_t	 nchars = 0;
+	size_t	 npad = 0;
+	size_t	 o = 0;
+	size_t	 i;
 
 	for (i = 0; i < len; i++)
 	{
 		unsigned char c = (unsigned char) src[i];
-		int			v;
+		int			  v;
 
 		if (!url && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
 			continue;
@@ -281,15 +281,15 @@ fc_base64_decode(const char *src, size_t len, uint8_t *dst, size_t *dstlen, bool
 static EVP_PKEY *
 load_p256_key(const char *key, size_t keylen)
 {
-	EVP_PKEY   *pkey = NULL;
-	char		group[64];
-	size_t		glen = 0;
+	EVP_PKEY *pkey = NULL;
+	char	  group[64];
+	size_t	  glen = 0;
 
 	if (keylen == 0 || keylen > FC_MAX_KEY_TEXT)
 		return NULL;
 	if (keylen >= 10 && memcmp(key, "-----BEGIN", 10) == 0)
 	{
-		BIO		   *bio = BIO_new_mem_buf(key, (int) keylen);
+		BIO *bio = BIO_new_mem_buf(key, (int) keylen);
 
 		if (bio == NULL)
 			return NULL;
@@ -298,8 +298,8 @@ load_p256_key(const char *key, size_t keylen)
 	}
 	else
 	{
-		uint8_t		der[FC_MAX_KEY_TEXT];
-		size_t		derlen;
+		uint8_t				 der[FC_MAX_KEY_TEXT];
+		size_t				 derlen;
 		const unsigned char *p = der;
 
 		if (fc_base64_decoded_max(keylen) > sizeof(der) ||
@@ -332,7 +332,7 @@ load_p256_key(const char *key, size_t keylen)
 FcVerify
 fc_ecdsa_p256_check_key(const char *key, size_t keylen)
 {
-	EVP_PKEY   *pkey = load_p256_key(key, keylen);
+	EVP_PKEY *pkey = load_p256_key(key, keylen);
 
 	ERR_clear_error();
 	if (pkey == NULL)
@@ -380,7 +380,7 @@ fc_ecdsa_p256_verify(const char *key, size_t keylen,
 	else if (rc == 0)
 		result = FC_VERIFY_MISMATCH;
 	else
-		result = FC_VERIFY_BAD_SIGNATURE;	/* malformed DER */
+		result = FC_VERIFY_BAD_SIGNATURE; /* malformed DER */
 
 done:
 	EVP_MD_CTX_free(md);

@@ -23,9 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FC_SHA1_LEN		20
-#define FC_SHA256_LEN	32
-#define FC_MAC_MAX_LEN	64
+#define FC_SHA1_LEN	   20
+#define FC_SHA256_LEN  32
+#define FC_MAC_MAX_LEN 64
 
 typedef enum FcDigest
 {
@@ -36,19 +36,19 @@ typedef enum FcDigest
 /* Outcome of a signature verification */
 typedef enum FcVerify
 {
-	FC_VERIFY_OK = 0,			/* signature matches */
-	FC_VERIFY_MISMATCH,			/* well-formed, but does not match */
-	FC_VERIFY_BAD_KEY,			/* public key unreadable or not EC P-256 */
-	FC_VERIFY_BAD_SIGNATURE,	/* signature is not a DER ECDSA signature */
-	FC_VERIFY_FAILURE			/* OpenSSL failed (out of memory, ...) */
+	FC_VERIFY_OK = 0,		 /* signature matches */
+	FC_VERIFY_MISMATCH,		 /* well-formed, but does not match */
+	FC_VERIFY_BAD_KEY,		 /* public key unreadable or not EC P-256 */
+	FC_VERIFY_BAD_SIGNATURE, /* signature is not a DER ECDSA signature */
+	FC_VERIFY_FAILURE		 /* OpenSSL failed (out of memory, ...) */
 } FcVerify;
 
 /* Incremental HMAC; state is opaque OpenSSL objects. */
 typedef struct FcHmac
 {
-	void	   *mac;			/* EVP_MAC * */
-	void	   *ctx;			/* EVP_MAC_CTX * */
-	size_t		len;			/* output length */
+	void  *mac; /* EVP_MAC * */
+	void  *ctx; /* EVP_MAC_CTX * */
+	size_t len; /* output length */
 } FcHmac;
 
 extern bool fc_hmac_init(FcHmac *h, FcDigest digest, const uint8_t *key, size_t keylen);
@@ -64,7 +64,7 @@ extern bool fc_equal_ct(const void *a, size_t alen, const void *b, size_t blen);
 extern size_t fc_base64_encoded_len(size_t len, bool url);
 extern size_t fc_base64_encode(const uint8_t *src, size_t len, char *dst, bool url);
 extern size_t fc_base64_decoded_max(size_t len);
-extern bool fc_base64_decode(const char *src, size_t len, uint8_t *dst, size_t *dstlen, bool url);
+extern bool	  fc_base64_decode(const char *src, size_t len, uint8_t *dst, size_t *dstlen, bool url);
 
 extern FcVerify fc_ecdsa_p256_verify(const char *key, size_t keylen,
 									 const void *msg1, size_t len1,
@@ -72,4 +72,4 @@ extern FcVerify fc_ecdsa_p256_verify(const char *key, size_t keylen,
 									 const uint8_t *sig, size_t siglen);
 extern FcVerify fc_ecdsa_p256_check_key(const char *key, size_t keylen);
 
-#endif							/* FLOWCOMM_CRYPTO_H */
+#endif /* FLOWCOMM_CRYPTO_H */

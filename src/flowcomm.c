@@ -23,21 +23,21 @@
 
 PG_MODULE_MAGIC;
 
-void		_PG_init(void);
+void _PG_init(void);
 
-char	   *fc_databases = NULL;
-int			fc_workers_per_database = 1;
-int			fc_batch_size = 500;
-int			fc_max_in_flight = 1000;
-int			fc_poll_interval_ms = 1000;
-int			fc_request_timeout_ms = 30000;
-int			fc_lease_seconds = 60;
-char	   *fc_retry_schedule = NULL;
-int			fc_uncertain_policy = FC_UNCERTAIN_RETRY;
-bool		fc_rate_limit_enabled = true;
-char	   *fc_sendgrid_base_url = NULL;
-char	   *fc_twilio_base_url = NULL;
-char	   *fc_status_callback_url = NULL;
+char *fc_databases = NULL;
+int	  fc_workers_per_database = 1;
+int	  fc_batch_size = 500;
+int	  fc_max_in_flight = 1000;
+int	  fc_poll_interval_ms = 1000;
+int	  fc_request_timeout_ms = 30000;
+int	  fc_lease_seconds = 60;
+char *fc_retry_schedule = NULL;
+int	  fc_uncertain_policy = FC_UNCERTAIN_RETRY;
+bool  fc_rate_limit_enabled = true;
+char *fc_sendgrid_base_url = NULL;
+char *fc_twilio_base_url = NULL;
+char *fc_status_callback_url = NULL;
 
 const char *const fc_channel_names[FC_NUM_CHANNELS] = {"email", "sms", "whatsapp", "messenger"};
 const char *const fc_provider_names[FC_NUM_PROVIDERS] = {"sendgrid", "twilio"};
@@ -45,13 +45,12 @@ const char *const fc_provider_names[FC_NUM_PROVIDERS] = {"sendgrid", "twilio"};
 static const struct config_enum_entry uncertain_options[] = {
 	{"retry", FC_UNCERTAIN_RETRY, false},
 	{"hold", FC_UNCERTAIN_HOLD, false},
-	{NULL, 0, false}
-};
+	{NULL, 0, false}};
 
 /* Parsed flowcomm.retry_schedule, kept in step by the assign hook. */
 #define FC_MAX_SCHEDULE 32
-static int	retry_delays[FC_MAX_SCHEDULE] = {60, 300, 900, 3600};
-static int	n_retry_delays = 4;
+static int retry_delays[FC_MAX_SCHEDULE] = {60, 300, 900, 3600};
+static int n_retry_delays = 4;
 
 static bool parse_schedule(const char *s, int *out, int *n);
 static bool check_retry_schedule(char **newval, void **extra, GucSource source);
@@ -70,8 +69,8 @@ parse_schedule(const char *s, int *out, int *n)
 	*n = 0;
 	while (*p)
 	{
-		char	   *end;
-		long		v;
+		char *end;
+		long  v;
 
 		while (isspace((unsigned char) *p) || *p == ',')
 			p++;
@@ -89,8 +88,8 @@ parse_schedule(const char *s, int *out, int *n)
 static bool
 check_retry_schedule(char **newval, void **extra, GucSource source)
 {
-	int			tmp[FC_MAX_SCHEDULE];
-	int			n;
+	int tmp[FC_MAX_SCHEDULE];
+	int n;
 
 	if (*newval == NULL || !parse_schedule(*newval, tmp, &n))
 	{
@@ -104,8 +103,8 @@ check_retry_schedule(char **newval, void **extra, GucSource source)
 static void
 assign_retry_schedule(const char *newval, void *extra)
 {
-	int			tmp[FC_MAX_SCHEDULE];
-	int			n;
+	int tmp[FC_MAX_SCHEDULE];
+	int n;
 
 	if (newval && parse_schedule(newval, tmp, &n))
 	{
@@ -121,7 +120,7 @@ assign_retry_schedule(const char *newval, void *extra)
 int
 fc_retry_delay_seconds(int attempt)
 {
-	int			i = Max(attempt, 1) - 1;
+	int i = Max(attempt, 1) - 1;
 
 	return retry_delays[Min(i, n_retry_delays - 1)];
 }
@@ -138,7 +137,7 @@ fc_channel_from_name(const char *name)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown flowcomm channel \"%s\"", name)));
-	return FC_CH_EMAIL;			/* keep compiler quiet */
+	return FC_CH_EMAIL; /* keep compiler quiet */
 }
 
 static void

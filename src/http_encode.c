@@ -62,7 +62,7 @@ void
 fc_form_append(StringInfo buf, const char *key, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const char *parts[2] = {key, value ? value : ""};
+	const char		 *parts[2] = {key, value ? value : ""};
 
 	if (buf->len > 0)
 		appendStringInfoChar(buf, '&');
@@ -94,12 +94,12 @@ char *
 fc_html_to_text(const char *html)
 {
 	StringInfoData out;
-	const char *p = html ? html : "";
+	const char	  *p = html ? html : "";
 	static const struct
 	{
 		const char *ent;
 		char		ch;
-	}			ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}};
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}};
 
 	initStringInfo(&out);
 	while (*p)
@@ -108,8 +108,8 @@ fc_html_to_text(const char *html)
 		{
 			const char *end = strchr(p, '>');
 			bool		block = (pg_strncasecmp(p, "<br", 3) == 0 || pg_strncasecmp(p, "</p", 3) == 0 ||
-								 pg_strncasecmp(p, "</div", 5) == 0 || pg_strncasecmp(p, "</tr", 4) == 0 ||
-								 pg_strncasecmp(p, "</h", 3) == 0 || pg_strncasecmp(p, "</li", 4) == 0);
+							 pg_strncasecmp(p, "</div", 5) == 0 || pg_strncasecmp(p, "</tr", 4) == 0 ||
+							 pg_strncasecmp(p, "</h", 3) == 0 || pg_strncasecmp(p, "</li", 4) == 0);
 
 			if (end == NULL)
 				break;
@@ -128,7 +128,7 @@ fc_html_to_text(const char *html)
 		}
 		if (*p == '&')
 		{
-			bool		done = false;
+			bool done = false;
 
 			for (int i = 0; i < lengthof(ents) && !done; i++)
 				if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
@@ -157,9 +157,9 @@ static char *
 mask_one(char *s, const char *secret)
 {
 	StringInfoData out;
-	char	   *hit;
-	char	   *p = s;
-	size_t		len;
+	char		  *hit;
+	char		  *p = s;
+	size_t		   len;
 
 	if (secret == NULL || (len = strlen(secret)) < 4 || strstr(s, secret) == NULL)
 		return s;
@@ -181,7 +181,7 @@ mask_one(char *s, const char *secret)
 char *
 fc_mask_secrets(const char *msg, const FcAccount *acct)
 {
-	char	   *s = pstrdup(msg ? msg : "");
+	char *s = pstrdup(msg ? msg : "");
 
 	s = mask_one(s, acct->sendgrid_api_key);
 	s = mask_one(s, acct->twilio_auth_token);
@@ -212,7 +212,7 @@ ff_struct_end(void *state)
 static void
 ff_field_start(void *state, char *fname, bool isnull)
 {
-	FieldFind  *f = (FieldFind *) state;
+	FieldFind *f = (FieldFind *) state;
 
 	if (f->depth == 1 && f->value == NULL && strcmp(fname, f->key) == 0)
 		f->want = true;
@@ -227,7 +227,7 @@ ff_field_end(void *state, char *fname, bool isnull)
 static void
 ff_scalar(void *state, char *token, JsonTokenType tokentype)
 {
-	FieldFind  *f = (FieldFind *) state;
+	FieldFind *f = (FieldFind *) state;
 
 	if (f->want && f->depth == 1 && tokentype != JSON_TOKEN_NULL)
 		f->value = pstrdup(token);
@@ -241,8 +241,8 @@ ff_scalar(void *state, char *token, JsonTokenType tokentype)
 char *
 fc_json_find_string(const char *json, const char *key)
 {
-	FieldFind	f = {key, 0, false, NULL};
-	JsonSemAction sem;
+	FieldFind		f = {key, 0, false, NULL};
+	JsonSemAction	sem;
 	JsonLexContext *lex;
 
 	if (json == NULL || *json == '\0')
@@ -268,7 +268,7 @@ fc_json_find_string(const char *json, const char *key)
 int
 fc_json_find_int(const char *json, const char *key, int dflt)
 {
-	char	   *v = fc_json_find_string(json, key);
+	char *v = fc_json_find_string(json, key);
 
 	return v ? atoi(v) : dflt;
 }

@@ -28,36 +28,36 @@
 
 #include "flowcomm.h"
 
-#define MAX_HOST_CONNECTIONS	64
-#define MAX_ACTIVE				(2 * MAX_HOST_CONNECTIONS)	/* two provider hosts */
-#define MAX_RESPONSE_BYTES		(64 * 1024)
-#define EASY_POOL_SIZE			MAX_ACTIVE
+#define MAX_HOST_CONNECTIONS 64
+#define MAX_ACTIVE			 (2 * MAX_HOST_CONNECTIONS) /* two provider hosts */
+#define MAX_RESPONSE_BYTES	 (64 * 1024)
+#define EASY_POOL_SIZE		 MAX_ACTIVE
 
 struct FcHttp
 {
-	CURLM	   *multi;
-	int			in_flight;		/* active + waiting */
-	int			active;			/* handed to curl */
-	dlist_head	jobs;			/* active jobs */
-	dlist_head	waiting;		/* built requests waiting for a slot, FIFO */
-	CURL	   *pool[EASY_POOL_SIZE];	/* finished easy handles, reused */
-	int			n_pool;
+	CURLM	  *multi;
+	int		   in_flight;			 /* active + waiting */
+	int		   active;				 /* handed to curl */
+	dlist_head jobs;				 /* active jobs */
+	dlist_head waiting;				 /* built requests waiting for a slot, FIFO */
+	CURL	  *pool[EASY_POOL_SIZE]; /* finished easy handles, reused */
+	int		   n_pool;
 };
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg);
 static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg);
-static bool header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt);
-static bool build_request(FcJob *job);
-static CURL *make_easy(FcHttp *http, FcJob *job);
-static void finish_job(FcHttp *http, FcJob *job, CURLcode code);
-static void release_easy(FcHttp *http, FcJob *job);
-static void activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
-static bool add_to_multi(FcHttp *http, FcJob *job);
+static bool	  header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt);
+static bool	  build_request(FcJob *job);
+static CURL	 *make_easy(FcHttp *http, FcJob *job);
+static void	  finish_job(FcHttp *http, FcJob *job, CURLcode code);
+static void	  release_easy(FcHttp *http, FcJob *job);
+static void	  activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
+static bool	  add_to_multi(FcHttp *http, FcJob *job);
 
 FcHttp *
 fc_http_create(void)
 {
-	FcHttp	   *http = MemoryContextAllocZero(TopMemoryContext, sizeof(FcHttp));
+	FcHttp *http = MemoryContextAllocZero(TopMemoryContext, sizeof(FcHttp));
 
 	http->multi = curl_multi_init();
 	if (http->multi == NULL)
@@ -96,7 +96,7 @@ fc_http_in_flight(FcHttp *http)
 int
 fc_http_room(FcHttp *http)
 {
-	int			waiting = http->in_flight - http->active;
+	int waiting = http->in_flight - http->active;
 
 	return Max(0, 2 * MAX_ACTIVE - waiting);
 }
@@ -105,8 +105,8 @@ fc_http_room(FcHttp *http)
 static size_t
 write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
-	FcJob	   *job = (FcJob *) arg;
-	size_t		len = size * nmemb;
+	FcJob *job = (FcJob *) arg;
+	size_t len = size * nmemb;
 
 	if (job->response.len + len <= MAX_RESPONSE_BYTES)
 		appendBinaryStringInfo(&job->response, data, (int) len);
@@ -139,9 +139,9 @@ header_value(const char *line, size_t len, const char *name, char **value, Memor
 static size_t
 header_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
-	FcJob	   *job = (FcJob *) arg;
-	size_t		len = size * nmemb;
-	char	   *v;
+	FcJob *job = (FcJob *) arg;
+	size_t len = size * nmemb;
+	char  *v;
 
 	if (header_value(data, len, "X-Message-Id", &v, job->cxt))
 		job->header_message_id = v;
@@ -158,7 +158,7 @@ static bool
 build_request(FcJob *job)
 {
 	MemoryContext old = MemoryContextSwitchTo(job->cxt);
-	bool		ok;
+	bool		  ok;
 
 	initStringInfo(&job->req.body);
 	if (job->provider == FC_PROV_SENDGRID)
@@ -177,9 +177,9 @@ build_request(FcJob *job)
 static CURL *
 make_easy(FcHttp *http, FcJob *job)
 {
-	CURL	   *easy;
+	CURL			  *easy;
 	struct curl_slist *hdr = NULL;
-	FcRequest  *req = &job->req;
+	FcRequest		  *req = &job->req;
 
 	if (http->n_pool > 0)
 	{
@@ -192,7 +192,7 @@ make_easy(FcHttp *http, FcJob *job)
 		return NULL;
 	hdr = curl_slist_append(hdr, psprintf("Content-Type: %s", req->content_type));
 	hdr = curl_slist_append(hdr, "Accept: application/json");
-	hdr = curl_slist_append(hdr, "Expect:");	/* no 100-continue round trip */
+	hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
 	if (req->bearer)
 		hdr = curl_slist_append(hdr, psprintf("Authorization: Bearer %s", req->bearer));
 	job->headers = hdr;
@@ -231,7 +231,7 @@ make_easy(FcHttp *http, FcJob *job)
 static bool
 add_to_multi(FcHttp *http, FcJob *job)
 {
-	CURL	   *easy = make_easy(http, job);
+	CURL *easy = make_easy(http, job);
 
 	if (easy == NULL || curl_multi_add_handle(http->multi, easy) != CURLM_OK)
 	{
@@ -259,7 +259,7 @@ activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed)
 {
 	while (http->active < MAX_ACTIVE && !dlist_is_empty(&http->waiting) && *n_failed < max_failed)
 	{
-		FcJob	   *job = dlist_container(FcJob, node, dlist_pop_head_node(&http->waiting));
+		FcJob *job = dlist_container(FcJob, node, dlist_pop_head_node(&http->waiting));
 
 		if (!add_to_multi(http, job))
 		{
@@ -336,10 +336,10 @@ finish_job(FcHttp *http, FcJob *job, CURLcode code)
 int
 fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
 {
-	int			running;
-	int			n = 0;
-	int			left;
-	CURLMsg    *msg;
+	int		 running;
+	int		 n = 0;
+	int		 left;
+	CURLMsg *msg;
 
 	activate_waiting(http, done, &n, max_done);
 	curl_multi_perform(http->multi, &running);
@@ -350,7 +350,7 @@ fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
 	}
 	while (n < max_done && (msg = curl_multi_info_read(http->multi, &left)) != NULL)
 	{
-		FcJob	   *job;
+		FcJob *job;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
@@ -371,12 +371,12 @@ fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
 int
 fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out)
 {
-	int			n = 0;
+	int				   n = 0;
 	dlist_mutable_iter it;
 
 	dlist_foreach_modify(it, &http->waiting)
 	{
-		FcJob	   *job = dlist_container(FcJob, node, it.cur);
+		FcJob *job = dlist_container(FcJob, node, it.cur);
 
 		if (n >= max_out)
 			break;
@@ -388,7 +388,7 @@ fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out)
 
 	dlist_foreach_modify(it, &http->jobs)
 	{
-		FcJob	   *job = dlist_container(FcJob, node, it.cur);
+		FcJob *job = dlist_container(FcJob, node, it.cur);
 
 		if (n >= max_out)
 			break;

@@ -40,21 +40,21 @@
 
 typedef struct LaunchedWorker
 {
-	bool		active;
-	Oid			dboid;
-	int			index;			/* 0 .. workers_per_database-1 */
-	int			slot;			/* FcWorkerSlot / locked_by id */
+	bool					active;
+	Oid						dboid;
+	int						index; /* 0 .. workers_per_database-1 */
+	int						slot;  /* FcWorkerSlot / locked_by id */
 	BackgroundWorkerHandle *handle;
-	TimestampTz stopped_at;
+	TimestampTz				stopped_at;
 } LaunchedWorker;
 
 static LaunchedWorker launched[FC_MAX_WORKERS];
 
 static List *wanted_databases(void);
-static void reconcile_workers(void);
-static void start_worker(LaunchedWorker *lw);
-static bool wanted(List *dbs, Oid dboid, int index);
-static void ensure_started(Oid dboid, int index);
+static void	 reconcile_workers(void);
+static void	 start_worker(LaunchedWorker *lw);
+static bool	 wanted(List *dbs, Oid dboid, int index);
+static void	 ensure_started(Oid dboid, int index);
 
 /*
  * fc_register_launcher registers the static launcher from _PG_init.
@@ -85,12 +85,12 @@ fc_register_launcher(void)
 static List *
 wanted_databases(void)
 {
-	char	   *raw = pstrdup(fc_databases ? fc_databases : "");
-	List	   *names = NIL;
-	List	   *oids = NIL;
-	Relation	rel;
+	char		 *raw = pstrdup(fc_databases ? fc_databases : "");
+	List		 *names = NIL;
+	List		 *oids = NIL;
+	Relation	  rel;
 	TableScanDesc scan;
-	HeapTuple	tup;
+	HeapTuple	  tup;
 	MemoryContext cxt = CurrentMemoryContext;
 
 	if (!SplitIdentifierString(raw, ',', &names))
@@ -107,7 +107,7 @@ wanted_databases(void)
 	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
 	{
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
-		ListCell   *lc;
+		ListCell		*lc;
 
 		if (!db->datallowconn)
 			continue;
@@ -182,7 +182,7 @@ start_worker(LaunchedWorker *lw)
 static void
 ensure_started(Oid dboid, int index)
 {
-	int			free_slot = -1;
+	int free_slot = -1;
 
 	for (int i = 0; i < FC_MAX_WORKERS; i++)
 	{
@@ -216,7 +216,7 @@ reconcile_workers(void)
 	for (int i = 0; i < FC_MAX_WORKERS; i++)
 	{
 		LaunchedWorker *lw = &launched[i];
-		pid_t		pid;
+		pid_t			pid;
 
 		if (!lw->active)
 			continue;

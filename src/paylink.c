@@ -28,7 +28,7 @@ PG_FUNCTION_INFO_V1(flowcomm_paylink_mac_valid);
 PG_FUNCTION_INFO_V1(flowcomm_random_bytes);
 
 /* Shortest accepted HMAC key, as signing_key's CHECK constraint requires */
-#define PAYLINK_MIN_SECRET	32
+#define PAYLINK_MIN_SECRET 32
 
 static void
 check_secret(bytea *secret)
@@ -45,12 +45,12 @@ check_secret(bytea *secret)
 Datum
 flowcomm_paylink_sign(PG_FUNCTION_ARGS)
 {
-	text	   *key_id = PG_GETARG_TEXT_PP(0);
-	bytea	   *secret = PG_GETARG_BYTEA_PP(1);
-	text	   *payload = PG_GETARG_TEXT_PP(2);
-	FcError		err;
-	char	   *token;
-	size_t		len;
+	text   *key_id = PG_GETARG_TEXT_PP(0);
+	bytea  *secret = PG_GETARG_BYTEA_PP(1);
+	text   *payload = PG_GETARG_TEXT_PP(2);
+	FcError err;
+	char   *token;
+	size_t	len;
 
 	check_secret(secret);
 	token = fc_paylink_sign(VARDATA_ANY(key_id), VARSIZE_ANY_EXHDR(key_id),
@@ -59,9 +59,8 @@ flowcomm_paylink_sign(PG_FUNCTION_ARGS)
 							flowcomm_core_allocator(), &len, &err);
 	if (token == NULL)
 		ereport(ERROR,
-				(errcode(err.code == FC_ERR_CRYPTO ? ERRCODE_INTERNAL_ERROR :
-						 err.code == FC_ERR_OOM ? ERRCODE_OUT_OF_MEMORY :
-						 ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(err.code == FC_ERR_CRYPTO ? ERRCODE_INTERNAL_ERROR : err.code == FC_ERR_OOM ? ERRCODE_OUT_OF_MEMORY
+																									 : ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("could not sign payment link"),
 				 errdetail("The %s.", err.message)));
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(token, (int) len));
@@ -77,12 +76,12 @@ flowcomm_paylink_sign(PG_FUNCTION_ARGS)
 Datum
 flowcomm_paylink_open(PG_FUNCTION_ARGS)
 {
-	text	   *token = PG_GETARG_TEXT_PP(0);
-	TupleDesc	tupdesc;
+	text		  *token = PG_GETARG_TEXT_PP(0);
+	TupleDesc	   tupdesc;
 	FcPaylinkParts parts;
-	FcError		err;
-	Datum		values[3];
-	bool		nulls[3] = {true, true, true};
+	FcError		   err;
+	Datum		   values[3];
+	bool		   nulls[3] = {true, true, true};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
@@ -117,10 +116,10 @@ flowcomm_paylink_open(PG_FUNCTION_ARGS)
 Datum
 flowcomm_paylink_mac_valid(PG_FUNCTION_ARGS)
 {
-	text	   *token = PG_GETARG_TEXT_PP(0);
-	bytea	   *secret = PG_GETARG_BYTEA_PP(1);
-	FcError		err;
-	bool		ok;
+	text   *token = PG_GETARG_TEXT_PP(0);
+	bytea  *secret = PG_GETARG_BYTEA_PP(1);
+	FcError err;
+	bool	ok;
 
 	check_secret(secret);
 	ok = fc_paylink_mac_matches(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token),
@@ -142,8 +141,8 @@ flowcomm_paylink_mac_valid(PG_FUNCTION_ARGS)
 Datum
 flowcomm_random_bytes(PG_FUNCTION_ARGS)
 {
-	int32		n = PG_GETARG_INT32(0);
-	bytea	   *result;
+	int32  n = PG_GETARG_INT32(0);
+	bytea *result;
 
 	if (n < 1 || n > 1024)
 		ereport(ERROR,

@@ -97,7 +97,7 @@ append_content(StringInfo b, FcJob *job)
 static void
 append_attachments(StringInfo b, FcJob *job)
 {
-	bool		first = true;
+	bool first = true;
 
 	for (int i = 0; i < job->n_attachments; i++)
 	{
@@ -127,7 +127,7 @@ append_attachments(StringInfo b, FcJob *job)
 bool
 fc_sendgrid_build(FcJob *job, FcRequest *req)
 {
-	StringInfo	b = &req->body;
+	StringInfo b = &req->body;
 
 	if (job->account.sendgrid_api_key == NULL || job->account.from_email == NULL)
 	{
@@ -152,7 +152,7 @@ fc_sendgrid_build(FcJob *job, FcRequest *req)
 	appendStringInfoString(b, ",\"business_id\":");
 	fc_json_escape(b, job->business_id_str);
 	appendStringInfo(b, "},\"tracking_settings\":{\"click_tracking\":{\"enable\":%s},"
-					 "\"open_tracking\":{\"enable\":%s}}}",
+						"\"open_tracking\":{\"enable\":%s}}}",
 					 job->track_clicks ? "true" : "false",
 					 job->track_opens ? "true" : "false");
 	return true;

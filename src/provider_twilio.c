@@ -18,14 +18,14 @@
 #include "flowcomm.h"
 
 static const char *sender_address(FcJob *job);
-static char *recipient_address(FcJob *job);
-static bool check_account(FcJob *job);
+static char		  *recipient_address(FcJob *job);
+static bool		   check_account(FcJob *job);
 
 /* sender_address returns the From of the job's channel, or NULL. */
 static const char *
 sender_address(FcJob *job)
 {
-	FcAccount  *a = &job->account;
+	FcAccount *a = &job->account;
 
 	switch (job->channel)
 	{
@@ -42,8 +42,8 @@ sender_address(FcJob *job)
 static char *
 recipient_address(FcJob *job)
 {
-	const char *scheme = job->channel == FC_CH_WHATSAPP ? "whatsapp:" :
-		job->channel == FC_CH_MESSENGER ? "messenger:" : "";
+	const char *scheme = job->channel == FC_CH_WHATSAPP ? "whatsapp:" : job->channel == FC_CH_MESSENGER ? "messenger:"
+																										: "";
 
 	if (*scheme == '\0' || strncmp(job->contact, scheme, strlen(scheme)) == 0)
 		return job->contact;
@@ -53,7 +53,7 @@ recipient_address(FcJob *job)
 static bool
 check_account(FcJob *job)
 {
-	FcAccount  *a = &job->account;
+	FcAccount *a = &job->account;
 
 	if (a->twilio_account_sid == NULL || a->twilio_auth_token == NULL)
 	{

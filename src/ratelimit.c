@@ -24,7 +24,7 @@
 
 #include "flowcomm.h"
 
-#define PROBE_LIMIT 64
+#define PROBE_LIMIT			 64
 #define MAX_HANDBACK_SECONDS 300.0
 
 /* Channel defaults (the seed): rate per second and burst. */
@@ -32,13 +32,13 @@ static const double default_rate[FC_NUM_CHANNELS] = {10, 5, 4, 4};
 static const double default_burst[FC_NUM_CHANNELS] = {100, 50, 40, 40};
 
 static FcBucket *find_bucket(const FcJob *job, TimestampTz now);
-static uint32 bucket_hash(const pg_uuid_t *account, int channel);
-static void refill(FcBucket *b, const FcJob *job, TimestampTz now);
+static uint32	 bucket_hash(const pg_uuid_t *account, int channel);
+static void		 refill(FcBucket *b, const FcJob *job, TimestampTz now);
 
 static uint32
 bucket_hash(const pg_uuid_t *account, int channel)
 {
-	uint32		h = 2166136261u ^ (uint32) MyDatabaseId;
+	uint32 h = 2166136261u ^ (uint32) MyDatabaseId;
 
 	for (int i = 0; i < UUID_LEN; i++)
 		h = (h ^ account->data[i]) * 16777619u;
@@ -52,9 +52,9 @@ bucket_hash(const pg_uuid_t *account, int channel)
 static FcBucket *
 find_bucket(const FcJob *job, TimestampTz now)
 {
-	pg_uuid_t	key;
-	uint32		h;
-	FcBucket   *victim = NULL;
+	pg_uuid_t key;
+	uint32	  h;
+	FcBucket *victim = NULL;
 
 	if (job->account.is_default)
 		memset(&key, 0, sizeof(key));
@@ -63,7 +63,7 @@ find_bucket(const FcJob *job, TimestampTz now)
 	h = bucket_hash(&key, job->channel);
 	for (int i = 0; i < PROBE_LIMIT; i++)
 	{
-		FcBucket   *b = &fc_shared->buckets[(h + i) % FC_MAX_BUCKETS];
+		FcBucket *b = &fc_shared->buckets[(h + i) % FC_MAX_BUCKETS];
 
 		if (b->used && b->dboid == MyDatabaseId && b->channel == job->channel &&
 			memcmp(&b->account, &key, sizeof(key)) == 0)
@@ -82,7 +82,7 @@ find_bucket(const FcJob *job, TimestampTz now)
 	victim->account = key;
 	victim->channel = job->channel;
 	victim->refilled_at = now;
-	victim->tokens = -1;		/* filled to burst by the first refill */
+	victim->tokens = -1; /* filled to burst by the first refill */
 	return victim;
 }
 
@@ -90,7 +90,7 @@ find_bucket(const FcJob *job, TimestampTz now)
 static void
 refill(FcBucket *b, const FcJob *job, TimestampTz now)
 {
-	double		elapsed = (double) (now - b->refilled_at) / USECS_PER_SEC;
+	double elapsed = (double) (now - b->refilled_at) / USECS_PER_SEC;
 
 	b->rate = job->account.rate > 0 ? job->account.rate : default_rate[job->channel];
 	b->burst = job->account.burst > 0 ? job->account.burst : Max(default_burst[job->channel], b->rate);

@@ -18,12 +18,11 @@
 
 #include "flowcomm.h"
 
-FcShared   *fc_shared = NULL;
+FcShared *fc_shared = NULL;
 
 /* Upper bounds of the latency histogram buckets, in ms; the last is open. */
-const int	fc_latency_bounds_ms[FC_LATENCY_BUCKETS] = {
-	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, INT_MAX
-};
+const int fc_latency_bounds_ms[FC_LATENCY_BUCKETS] = {
+	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, INT_MAX};
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -83,7 +82,7 @@ init_counters(FcShared *s)
 void
 fc_shmem_startup(void)
 {
-	bool		found;
+	bool		  found;
 	LWLockPadded *locks;
 
 	if (prev_shmem_startup_hook)

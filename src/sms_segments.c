@@ -18,7 +18,7 @@
 
 #include "flowcomm.h"
 
-static int	gsm_septets(pg_wchar c);
+static int		gsm_septets(pg_wchar c);
 static pg_wchar next_char(const unsigned char **p);
 
 /* Non-ASCII code points of the GSM 03.38 basic character set. */
@@ -26,8 +26,7 @@ static const pg_wchar gsm_basic_extra[] = {
 	0x00A1, 0x00A3, 0x00A4, 0x00A5, 0x00A7, 0x00BF, 0x00C4, 0x00C5, 0x00C6, 0x00C7,
 	0x00C9, 0x00D1, 0x00D6, 0x00D8, 0x00DC, 0x00DF, 0x00E0, 0x00E4, 0x00E5, 0x00E6,
 	0x00E8, 0x00E9, 0x00EC, 0x00F1, 0x00F2, 0x00F6, 0x00F8, 0x00F9, 0x00FC,
-	0x0393, 0x0394, 0x0398, 0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9
-};
+	0x0393, 0x0394, 0x0398, 0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9};
 
 /*
  * gsm_septets returns how many septets c takes in GSM-7, or 0 if it has no
@@ -53,8 +52,8 @@ gsm_septets(pg_wchar c)
 static pg_wchar
 next_char(const unsigned char **p)
 {
-	int			len = pg_utf_mblen(*p);
-	pg_wchar	c;
+	int		 len = pg_utf_mblen(*p);
+	pg_wchar c;
 
 	for (int i = 1; i < len; i++)
 		if ((*p)[i] == '\0')
@@ -76,7 +75,7 @@ char *
 fc_sms_truncate(const char *text, int max_chars)
 {
 	const unsigned char *p = (const unsigned char *) (text ? text : "");
-	int			n = 0;
+	int					 n = 0;
 
 	while (*p && n < max_chars)
 	{
@@ -93,14 +92,14 @@ void
 fc_sms_segments(const char *text, int *segments, const char **encoding)
 {
 	const unsigned char *p = (const unsigned char *) (text ? text : "");
-	int			septets = 0;
-	int			units = 0;
-	bool		gsm = true;
+	int					 septets = 0;
+	int					 units = 0;
+	bool				 gsm = true;
 
 	while (*p)
 	{
-		pg_wchar	c = next_char(&p);
-		int			s = gsm_septets(c);
+		pg_wchar c = next_char(&p);
+		int		 s = gsm_septets(c);
 
 		if (s == 0)
 			gsm = false;

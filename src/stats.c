@@ -44,8 +44,8 @@ require_shmem(void)
 static void
 emit_worker(Tuplestorestate *ts, TupleDesc desc, FcWorkerSlot *w, int slot)
 {
-	Datum		v[10];
-	bool		n[10] = {0};
+	Datum v[10];
+	bool  n[10] = {0};
 
 	v[0] = Int32GetDatum(slot);
 	v[1] = CStringGetTextDatum(w->dbname);
@@ -68,7 +68,7 @@ Datum
 flowcomm_worker_status(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	FcWorkerSlot copy[FC_MAX_WORKERS];
+	FcWorkerSlot   copy[FC_MAX_WORKERS];
 
 	require_shmem();
 	InitMaterializedSRF(fcinfo, 0);

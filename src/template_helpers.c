@@ -28,9 +28,9 @@ size_t
 tpl_utf8_next(const char *s, size_t len, size_t i, uint32_t *cp)
 {
 	unsigned char c = (unsigned char) s[i];
-	int			n;
-	uint32_t	v;
-	int			k;
+	int			  n;
+	uint32_t	  v;
+	int			  k;
 
 	if (c < 0x80)
 		n = 0, v = c;
@@ -151,29 +151,54 @@ arg_string(const TplValue *v, char *buf, size_t size)
 typedef struct LocaleInfo
 {
 	const char *tag;
-	const char *group;			/* thousands separator */
+	const char *group; /* thousands separator */
 	const char *decimal;
-	bool		symbol_after;	/* 1.234,56 € */
-	bool		symbol_space;	/* R$ 1,00 */
-	int			min_group;		/* 2: no separator in 4-digit numbers */
-	const char *home;			/* currency written with its local symbol */
+	bool		symbol_after; /* 1.234,56 € */
+	bool		symbol_space; /* R$ 1,00 */
+	int			min_group;	  /* 2: no separator in 4-digit numbers */
+	const char *home;		  /* currency written with its local symbol */
 	const char *home_symbol;
-	int			lang;			/* index into name tables */
-	const char *fmt[5];			/* short, medium, long, full, time */
+	int			lang;	/* index into name tables */
+	const char *fmt[5]; /* short, medium, long, full, time */
 } LocaleInfo;
 
 enum
 {
-	LANG_EN, LANG_ES, LANG_DE, LANG_FR, LANG_PT
+	LANG_EN,
+	LANG_ES,
+	LANG_DE,
+	LANG_FR,
+	LANG_PT
 };
 
-#define EN_US_DATES {"%n/%e/%y", "%b %e, %Y", "%B %e, %Y", "%A, %B %e, %Y", "%I:%M %p"}
-#define EN_GB_DATES {"%d/%m/%Y", "%e %b %Y", "%e %B %Y", "%A %e %B %Y", "%H:%M"}
-#define ES_DATES	{"%e/%n/%y", "%e %b %Y", "%e de %B de %Y", "%A, %e de %B de %Y", "%H:%M"}
-#define ES_MX_DATES {"%d/%m/%y", "%e %b %Y", "%e de %B de %Y", "%A, %e de %B de %Y", "%H:%M"}
-#define DE_DATES	{"%d.%m.%y", "%d.%m.%Y", "%e. %B %Y", "%A, %e. %B %Y", "%H:%M"}
-#define FR_DATES	{"%d/%m/%Y", "%e %b %Y", "%e %B %Y", "%A %e %B %Y", "%H:%M"}
-#define PT_DATES	{"%d/%m/%Y", "%e de %b de %Y", "%e de %B de %Y", "%A, %e de %B de %Y", "%H:%M"}
+#define EN_US_DATES                                                       \
+	{                                                                     \
+		"%n/%e/%y", "%b %e, %Y", "%B %e, %Y", "%A, %B %e, %Y", "%I:%M %p" \
+	}
+#define EN_GB_DATES                                                \
+	{                                                              \
+		"%d/%m/%Y", "%e %b %Y", "%e %B %Y", "%A %e %B %Y", "%H:%M" \
+	}
+#define ES_DATES                                                                \
+	{                                                                           \
+		"%e/%n/%y", "%e %b %Y", "%e de %B de %Y", "%A, %e de %B de %Y", "%H:%M" \
+	}
+#define ES_MX_DATES                                                             \
+	{                                                                           \
+		"%d/%m/%y", "%e %b %Y", "%e de %B de %Y", "%A, %e de %B de %Y", "%H:%M" \
+	}
+#define DE_DATES                                                      \
+	{                                                                 \
+		"%d.%m.%y", "%d.%m.%Y", "%e. %B %Y", "%A, %e. %B %Y", "%H:%M" \
+	}
+#define FR_DATES                                                   \
+	{                                                              \
+		"%d/%m/%Y", "%e %b %Y", "%e %B %Y", "%A %e %B %Y", "%H:%M" \
+	}
+#define PT_DATES                                                                      \
+	{                                                                                 \
+		"%d/%m/%Y", "%e de %b de %Y", "%e de %B de %Y", "%A, %e de %B de %Y", "%H:%M" \
+	}
 
 static const LocaleInfo locales[] = {
 	{"en-US", ",", ".", false, false, 1, "USD", "$", LANG_EN, EN_US_DATES},
@@ -206,7 +231,7 @@ static const LocaleInfo locales[] = {
 static const LocaleInfo *
 find_locale(const char *tag, size_t len, bool exact_only)
 {
-	size_t		i;
+	size_t i;
 
 	for (i = 0; i < NLOCALES; i++)
 		if (strlen(locales[i].tag) == len &&
@@ -229,7 +254,7 @@ static const LocaleInfo *
 runtime_locale(TplRenderState *st, const TplValue *v)
 {
 	const LocaleInfo *loc = NULL;
-	const char *dflt = tpl_state_options(st)->locale;
+	const char		 *dflt = tpl_state_options(st)->locale;
 
 	if (v != NULL && v->type == TV_STRING)
 		loc = find_locale(v->str, v->len, false);
@@ -256,52 +281,177 @@ typedef struct CurrencyInfo
 {
 	const char *code;
 	int			minor;
-	const char *symbol;			/* outside its home locale; NULL: code */
+	const char *symbol; /* outside its home locale; NULL: code */
 } CurrencyInfo;
 
 static const CurrencyInfo currencies[] = {
-	{"AED", 2, NULL}, {"AFN", 2, NULL}, {"ALL", 2, NULL}, {"AMD", 2, NULL},
-	{"ANG", 2, NULL}, {"AOA", 2, NULL}, {"ARS", 2, NULL}, {"AUD", 2, "A$"},
-	{"AWG", 2, NULL}, {"AZN", 2, NULL}, {"BAM", 2, NULL}, {"BBD", 2, NULL},
-	{"BDT", 2, NULL}, {"BGN", 2, NULL}, {"BHD", 3, NULL}, {"BIF", 0, NULL},
-	{"BMD", 2, NULL}, {"BND", 2, NULL}, {"BOB", 2, NULL}, {"BOV", 2, NULL},
-	{"BRL", 2, "R$"}, {"BSD", 2, NULL}, {"BTN", 2, NULL}, {"BWP", 2, NULL},
-	{"BYN", 2, NULL}, {"BZD", 2, NULL}, {"CAD", 2, "CA$"}, {"CDF", 2, NULL},
-	{"CHE", 2, NULL}, {"CHF", 2, NULL}, {"CHW", 2, NULL}, {"CLF", 4, NULL},
-	{"CLP", 0, NULL}, {"CNY", 2, "CN¥"}, {"COP", 2, NULL}, {"COU", 2, NULL},
-	{"CRC", 2, NULL}, {"CUC", 2, NULL}, {"CUP", 2, NULL}, {"CVE", 2, NULL},
-	{"CZK", 2, NULL}, {"DJF", 0, NULL}, {"DKK", 2, NULL}, {"DOP", 2, NULL},
-	{"DZD", 2, NULL}, {"EGP", 2, NULL}, {"ERN", 2, NULL}, {"ETB", 2, NULL},
-	{"EUR", 2, "€"}, {"FJD", 2, NULL}, {"FKP", 2, NULL}, {"GBP", 2, "£"},
-	{"GEL", 2, NULL}, {"GHS", 2, NULL}, {"GIP", 2, NULL}, {"GMD", 2, NULL},
-	{"GNF", 0, NULL}, {"GTQ", 2, NULL}, {"GYD", 2, NULL}, {"HKD", 2, "HK$"},
-	{"HNL", 2, NULL}, {"HTG", 2, NULL}, {"HUF", 2, NULL}, {"IDR", 2, NULL},
-	{"ILS", 2, "₪"}, {"INR", 2, "₹"}, {"IQD", 3, NULL}, {"IRR", 2, NULL},
-	{"ISK", 0, NULL}, {"JMD", 2, NULL}, {"JOD", 3, NULL}, {"JPY", 0, "¥"},
-	{"KES", 2, NULL}, {"KGS", 2, NULL}, {"KHR", 2, NULL}, {"KMF", 0, NULL},
-	{"KPW", 2, NULL}, {"KRW", 0, "₩"}, {"KWD", 3, NULL}, {"KYD", 2, NULL},
-	{"KZT", 2, NULL}, {"LAK", 2, NULL}, {"LBP", 2, NULL}, {"LKR", 2, NULL},
-	{"LRD", 2, NULL}, {"LSL", 2, NULL}, {"LYD", 3, NULL}, {"MAD", 2, NULL},
-	{"MDL", 2, NULL}, {"MGA", 2, NULL}, {"MKD", 2, NULL}, {"MMK", 2, NULL},
-	{"MNT", 2, NULL}, {"MOP", 2, NULL}, {"MRU", 2, NULL}, {"MUR", 2, NULL},
-	{"MVR", 2, NULL}, {"MWK", 2, NULL}, {"MXN", 2, "MX$"}, {"MXV", 2, NULL},
-	{"MYR", 2, NULL}, {"MZN", 2, NULL}, {"NAD", 2, NULL}, {"NGN", 2, NULL},
-	{"NIO", 2, NULL}, {"NOK", 2, NULL}, {"NPR", 2, NULL}, {"NZD", 2, "NZ$"},
-	{"OMR", 3, NULL}, {"PAB", 2, NULL}, {"PEN", 2, NULL}, {"PGK", 2, NULL},
-	{"PHP", 2, "₱"}, {"PKR", 2, NULL}, {"PLN", 2, NULL}, {"PYG", 0, NULL},
-	{"QAR", 2, NULL}, {"RON", 2, NULL}, {"RSD", 2, NULL}, {"RUB", 2, NULL},
-	{"RWF", 0, NULL}, {"SAR", 2, NULL}, {"SBD", 2, NULL}, {"SCR", 2, NULL},
-	{"SDG", 2, NULL}, {"SEK", 2, NULL}, {"SGD", 2, NULL}, {"SHP", 2, NULL},
-	{"SLE", 2, NULL}, {"SLL", 2, NULL}, {"SOS", 2, NULL}, {"SRD", 2, NULL},
-	{"SSP", 2, NULL}, {"STN", 2, NULL}, {"SVC", 2, NULL}, {"SYP", 2, NULL},
-	{"SZL", 2, NULL}, {"THB", 2, NULL}, {"TJS", 2, NULL}, {"TMT", 2, NULL},
-	{"TND", 3, NULL}, {"TOP", 2, NULL}, {"TRY", 2, NULL}, {"TTD", 2, NULL},
-	{"TWD", 2, "NT$"}, {"TZS", 2, NULL}, {"UAH", 2, NULL}, {"UGX", 0, NULL},
-	{"USD", 2, "US$"}, {"USN", 2, NULL}, {"UYI", 0, NULL}, {"UYU", 2, NULL},
-	{"UYW", 4, NULL}, {"UZS", 2, NULL}, {"VED", 2, NULL}, {"VES", 2, NULL},
-	{"VND", 0, "₫"}, {"VUV", 0, NULL}, {"WST", 2, NULL}, {"XAF", 0, "FCFA"},
-	{"XCD", 2, "EC$"}, {"XOF", 0, "F CFA"}, {"XPF", 0, "CFPF"}, {"YER", 2, NULL},
-	{"ZAR", 2, NULL}, {"ZMW", 2, NULL}, {"ZWL", 2, NULL},
+	{"AED", 2, NULL},
+	{"AFN", 2, NULL},
+	{"ALL", 2, NULL},
+	{"AMD", 2, NULL},
+	{"ANG", 2, NULL},
+	{"AOA", 2, NULL},
+	{"ARS", 2, NULL},
+	{"AUD", 2, "A$"},
+	{"AWG", 2, NULL},
+	{"AZN", 2, NULL},
+	{"BAM", 2, NULL},
+	{"BBD", 2, NULL},
+	{"BDT", 2, NULL},
+	{"BGN", 2, NULL},
+	{"BHD", 3, NULL},
+	{"BIF", 0, NULL},
+	{"BMD", 2, NULL},
+	{"BND", 2, NULL},
+	{"BOB", 2, NULL},
+	{"BOV", 2, NULL},
+	{"BRL", 2, "R$"},
+	{"BSD", 2, NULL},
+	{"BTN", 2, NULL},
+	{"BWP", 2, NULL},
+	{"BYN", 2, NULL},
+	{"BZD", 2, NULL},
+	{"CAD", 2, "CA$"},
+	{"CDF", 2, NULL},
+	{"CHE", 2, NULL},
+	{"CHF", 2, NULL},
+	{"CHW", 2, NULL},
+	{"CLF", 4, NULL},
+	{"CLP", 0, NULL},
+	{"CNY", 2, "CN¥"},
+	{"COP", 2, NULL},
+	{"COU", 2, NULL},
+	{"CRC", 2, NULL},
+	{"CUC", 2, NULL},
+	{"CUP", 2, NULL},
+	{"CVE", 2, NULL},
+	{"CZK", 2, NULL},
+	{"DJF", 0, NULL},
+	{"DKK", 2, NULL},
+	{"DOP", 2, NULL},
+	{"DZD", 2, NULL},
+	{"EGP", 2, NULL},
+	{"ERN", 2, NULL},
+	{"ETB", 2, NULL},
+	{"EUR", 2, "€"},
+	{"FJD", 2, NULL},
+	{"FKP", 2, NULL},
+	{"GBP", 2, "£"},
+	{"GEL", 2, NULL},
+	{"GHS", 2, NULL},
+	{"GIP", 2, NULL},
+	{"GMD", 2, NULL},
+	{"GNF", 0, NULL},
+	{"GTQ", 2, NULL},
+	{"GYD", 2, NULL},
+	{"HKD", 2, "HK$"},
+	{"HNL", 2, NULL},
+	{"HTG", 2, NULL},
+	{"HUF", 2, NULL},
+	{"IDR", 2, NULL},
+	{"ILS", 2, "₪"},
+	{"INR", 2, "₹"},
+	{"IQD", 3, NULL},
+	{"IRR", 2, NULL},
+	{"ISK", 0, NULL},
+	{"JMD", 2, NULL},
+	{"JOD", 3, NULL},
+	{"JPY", 0, "¥"},
+	{"KES", 2, NULL},
+	{"KGS", 2, NULL},
+	{"KHR", 2, NULL},
+	{"KMF", 0, NULL},
+	{"KPW", 2, NULL},
+	{"KRW", 0, "₩"},
+	{"KWD", 3, NULL},
+	{"KYD", 2, NULL},
+	{"KZT", 2, NULL},
+	{"LAK", 2, NULL},
+	{"LBP", 2, NULL},
+	{"LKR", 2, NULL},
+	{"LRD", 2, NULL},
+	{"LSL", 2, NULL},
+	{"LYD", 3, NULL},
+	{"MAD", 2, NULL},
+	{"MDL", 2, NULL},
+	{"MGA", 2, NULL},
+	{"MKD", 2, NULL},
+	{"MMK", 2, NULL},
+	{"MNT", 2, NULL},
+	{"MOP", 2, NULL},
+	{"MRU", 2, NULL},
+	{"MUR", 2, NULL},
+	{"MVR", 2, NULL},
+	{"MWK", 2, NULL},
+	{"MXN", 2, "MX$"},
+	{"MXV", 2, NULL},
+	{"MYR", 2, NULL},
+	{"MZN", 2, NULL},
+	{"NAD", 2, NULL},
+	{"NGN", 2, NULL},
+	{"NIO", 2, NULL},
+	{"NOK", 2, NULL},
+	{"NPR", 2, NULL},
+	{"NZD", 2, "NZ$"},
+	{"OMR", 3, NULL},
+	{"PAB", 2, NULL},
+	{"PEN", 2, NULL},
+	{"PGK", 2, NULL},
+	{"PHP", 2, "₱"},
+	{"PKR", 2, NULL},
+	{"PLN", 2, NULL},
+	{"PYG", 0, NULL},
+	{"QAR", 2, NULL},
+	{"RON", 2, NULL},
+	{"RSD", 2, NULL},
+	{"RUB", 2, NULL},
+	{"RWF", 0, NULL},
+	{"SAR", 2, NULL},
+	{"SBD", 2, NULL},
+	{"SCR", 2, NULL},
+	{"SDG", 2, NULL},
+	{"SEK", 2, NULL},
+	{"SGD", 2, NULL},
+	{"SHP", 2, NULL},
+	{"SLE", 2, NULL},
+	{"SLL", 2, NULL},
+	{"SOS", 2, NULL},
+	{"SRD", 2, NULL},
+	{"SSP", 2, NULL},
+	{"STN", 2, NULL},
+	{"SVC", 2, NULL},
+	{"SYP", 2, NULL},
+	{"SZL", 2, NULL},
+	{"THB", 2, NULL},
+	{"TJS", 2, NULL},
+	{"TMT", 2, NULL},
+	{"TND", 3, NULL},
+	{"TOP", 2, NULL},
+	{"TRY", 2, NULL},
+	{"TTD", 2, NULL},
+	{"TWD", 2, "NT$"},
+	{"TZS", 2, NULL},
+	{"UAH", 2, NULL},
+	{"UGX", 0, NULL},
+	{"USD", 2, "US$"},
+	{"USN", 2, NULL},
+	{"UYI", 0, NULL},
+	{"UYU", 2, NULL},
+	{"UYW", 4, NULL},
+	{"UZS", 2, NULL},
+	{"VED", 2, NULL},
+	{"VES", 2, NULL},
+	{"VND", 0, "₫"},
+	{"VUV", 0, NULL},
+	{"WST", 2, NULL},
+	{"XAF", 0, "FCFA"},
+	{"XCD", 2, "EC$"},
+	{"XOF", 0, "F CFA"},
+	{"XPF", 0, "CFPF"},
+	{"YER", 2, NULL},
+	{"ZAR", 2, NULL},
+	{"ZMW", 2, NULL},
+	{"ZWL", 2, NULL},
 };
 
 #define NCURRENCIES (sizeof(currencies) / sizeof(currencies[0]))
@@ -309,20 +459,20 @@ static const CurrencyInfo currencies[] = {
 static const CurrencyInfo *
 find_currency(const char *code, size_t len)
 {
-	char		up[4];
-	size_t		lo = 0;
-	size_t		hi = NCURRENCIES;
-	int			i;
+	char   up[4];
+	size_t lo = 0;
+	size_t hi = NCURRENCIES;
+	int	   i;
 
 	if (len != 3)
 		return NULL;
 	for (i = 0; i < 3; i++)
 		up[i] = (code[i] >= 'a' && code[i] <= 'z') ? code[i] - 32 : code[i];
 	up[3] = '\0';
-	while (lo < hi)				/* the table is sorted by code */
+	while (lo < hi) /* the table is sorted by code */
 	{
-		size_t		mid = (lo + hi) / 2;
-		int			c = strcmp(currencies[mid].code, up);
+		size_t mid = (lo + hi) / 2;
+		int	   c = strcmp(currencies[mid].code, up);
 
 		if (c == 0)
 			return &currencies[mid];
@@ -339,9 +489,9 @@ find_currency(const char *code, size_t len)
 /* A decimal amount as digit strings, after rounding */
 typedef struct Decimal
 {
-	bool		negative;
-	char		ip[MAX_DIGITS + 2];	/* integer digits, no leading zeros */
-	char		fp[8];			/* exactly `minor` fraction digits */
+	bool negative;
+	char ip[MAX_DIGITS + 2]; /* integer digits, no leading zeros */
+	char fp[8];				 /* exactly `minor` fraction digits */
 } Decimal;
 
 /* Split a JSON number text into sign, mantissa digits and point position */
@@ -349,9 +499,9 @@ static bool
 decimal_scan(const char *s, size_t len, bool *neg, char *digits,
 			 int *ndig, int *point)
 {
-	size_t		i = 0;
-	int			exp = 0;
-	bool		any = false;
+	size_t i = 0;
+	int	   exp = 0;
+	bool   any = false;
 
 	*neg = false;
 	*ndig = 0;
@@ -374,9 +524,9 @@ decimal_scan(const char *s, size_t len, bool *neg, char *digits,
 		}
 	if (any && i < len && (s[i] == 'e' || s[i] == 'E'))
 	{
-		char		buf[16];
-		size_t		n = len - i - 1;
-		char	   *end;
+		char   buf[16];
+		size_t n = len - i - 1;
+		char  *end;
 
 		if (n == 0 || n >= sizeof(buf))
 			return false;
@@ -395,7 +545,7 @@ decimal_scan(const char *s, size_t len, bool *neg, char *digits,
 static bool
 digits_increment(char *d, int n)
 {
-	int			i;
+	int i;
 
 	for (i = n - 1; i >= 0; i--)
 	{
@@ -413,13 +563,13 @@ digits_increment(char *d, int n)
 static bool
 decimal_round(const char *s, size_t len, int minor, Decimal *out)
 {
-	char		dig[MAX_DIGITS];
-	char		all[2 * MAX_DIGITS + 8];
-	int			ndig;
-	int			point;
-	int			n = 0;
-	int			i;
-	int			start;
+	char dig[MAX_DIGITS];
+	char all[2 * MAX_DIGITS + 8];
+	int	 ndig;
+	int	 point;
+	int	 n = 0;
+	int	 i;
+	int	 start;
 
 	if (!decimal_scan(s, len, &out->negative, dig, &ndig, &point))
 		return false;
@@ -449,9 +599,9 @@ static bool
 put_grouped(TplBuf *out, TplRenderState *st, const char *ip,
 			const LocaleInfo *loc)
 {
-	size_t		n = strlen(ip);
-	size_t		i;
-	bool		group = n > 3 && (loc->min_group < 2 || n > 4);
+	size_t n = strlen(ip);
+	size_t i;
+	bool   group = n > 3 && (loc->min_group < 2 || n > 4);
 
 	for (i = 0; i < n; i++)
 	{
@@ -476,8 +626,8 @@ currency_symbol(const CurrencyInfo *cur, const LocaleInfo *loc, bool code)
 static bool
 ends_alpha(const char *s)
 {
-	size_t		n = strlen(s);
-	char		c = n ? s[n - 1] : '\0';
+	size_t n = strlen(s);
+	char   c = n ? s[n - 1] : '\0';
 
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
@@ -486,8 +636,8 @@ static bool
 put_money(TplBuf *out, TplRenderState *st, const Decimal *d, int minor,
 		  const char *sym, const LocaleInfo *loc)
 {
-	bool		space = loc->symbol_space || ends_alpha(sym) ||
-		(sym[0] >= 'A' && sym[0] <= 'Z' && loc->symbol_after);
+	bool space = loc->symbol_space || ends_alpha(sym) ||
+				 (sym[0] >= 'A' && sym[0] <= 'Z' && loc->symbol_after);
 
 	if (d->negative && !put(out, st, "-"))
 		return false;
@@ -509,11 +659,11 @@ static bool
 helper_currency(TplRenderState *st, const TplNode *node,
 				const TplValue **argv, TplBuf *out)
 {
-	const TplValue *amount = argv[0];
+	const TplValue	   *amount = argv[0];
 	const CurrencyInfo *cur;
-	const LocaleInfo *loc = runtime_locale(st, node->nargs > 3 ? argv[2] : NULL);
-	bool		code = false;
-	Decimal		d;
+	const LocaleInfo   *loc = runtime_locale(st, node->nargs > 3 ? argv[2] : NULL);
+	bool				code = false;
+	Decimal				d;
 
 	if (is_null(amount))
 		return true;
@@ -537,7 +687,7 @@ static bool
 check_currency(const TplNode *node, TplError *err)
 {
 	const TplArg *a;
-	Decimal		d;
+	Decimal		  d;
 
 	if (is_literal(node, 1))
 	{
@@ -569,69 +719,68 @@ check_currency(const TplNode *node, TplError *err)
 
 static const char *const month_names[][12] = {
 	{"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December"},
+	 "August", "September", "October", "November", "December"},
 	{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
-	"agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	 "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
 	{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
-	"August", "September", "Oktober", "November", "Dezember"},
+	 "August", "September", "Oktober", "November", "Dezember"},
 	{"janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-	"août", "septembre", "octobre", "novembre", "décembre"},
+	 "août", "septembre", "octobre", "novembre", "décembre"},
 	{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho",
-	"agosto", "setembro", "outubro", "novembro", "dezembro"},
+	 "agosto", "setembro", "outubro", "novembro", "dezembro"},
 };
 
 static const char *const month_abbr[][12] = {
 	{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-	"Nov", "Dec"},
+	 "Nov", "Dec"},
 	{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct",
-	"nov", "dic"},
+	 "nov", "dic"},
 	{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.",
-	"Okt.", "Nov.", "Dez."},
+	 "Okt.", "Nov.", "Dez."},
 	{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
-	"sept.", "oct.", "nov.", "déc."},
+	 "sept.", "oct.", "nov.", "déc."},
 	{"jan.", "fev.", "mar.", "abr.", "mai.", "jun.", "jul.", "ago.", "set.",
-	"out.", "nov.", "dez."},
+	 "out.", "nov.", "dez."},
 };
 
 static const char *const weekday_names[][7] = {
 	{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-	"Saturday"},
+	 "Saturday"},
 	{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes",
-	"sábado"},
+	 "sábado"},
 	{"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag",
-	"Samstag"},
+	 "Samstag"},
 	{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
-	"samedi"},
+	 "samedi"},
 	{"domingo", "segunda-feira", "terça-feira", "quarta-feira",
-	"quinta-feira", "sexta-feira", "sábado"},
+	 "quinta-feira", "sexta-feira", "sábado"},
 };
 
 static const char *const date_formats[] = {
-	"short", "medium", "long", "full", "time", "datetime", "iso"
-};
+	"short", "medium", "long", "full", "time", "datetime", "iso"};
 
 #define NDATE_FORMATS (sizeof(date_formats) / sizeof(date_formats[0]))
 
 typedef struct DateTime
 {
-	int			year;
-	int			month;
-	int			day;
-	int			hour;
-	int			minute;
-	int			second;
-	bool		has_time;
-	bool		has_offset;
-	int			offset;			/* seconds east of UTC */
+	int	 year;
+	int	 month;
+	int	 day;
+	int	 hour;
+	int	 minute;
+	int	 second;
+	bool has_time;
+	bool has_offset;
+	int	 offset; /* seconds east of UTC */
 } DateTime;
 
 static int64_t
 days_from_civil(int y, int m, int d)
 {
-	int64_t		era;
-	int			yoe;
-	int			doy;
-	int			doe;
+	int64_t era;
+	int		yoe;
+	int		doy;
+	int		doe;
 
 	y -= m <= 2;
 	era = (y >= 0 ? y : y - 399) / 400;
@@ -644,11 +793,11 @@ days_from_civil(int y, int m, int d)
 static void
 civil_from_days(int64_t z, int *y, int *m, int *d)
 {
-	int64_t		era;
-	int			doe;
-	int			yoe;
-	int			doy;
-	int			mp;
+	int64_t era;
+	int		doe;
+	int		yoe;
+	int		doy;
+	int		mp;
 
 	z += 719468;
 	era = (z >= 0 ? z : z - 146096) / 146097;
@@ -674,8 +823,8 @@ days_in_month(int y, int m)
 static bool
 digits_at(const char *s, size_t len, size_t i, int n, int *out)
 {
-	int			v = 0;
-	int			k;
+	int v = 0;
+	int k;
 
 	if (i + n > len)
 		return false;
@@ -693,9 +842,9 @@ digits_at(const char *s, size_t len, size_t i, int n, int *out)
 static bool
 parse_offset(const char *s, size_t len, int *offset)
 {
-	int			h = 0;
-	int			m = 0;
-	int			sign;
+	int h = 0;
+	int m = 0;
+	int sign;
 
 	if ((len == 1 && (s[0] == 'Z' || s[0] == 'z')) ||
 		(len == 3 && strncasecmp(s, "UTC", 3) == 0) ||
@@ -765,11 +914,11 @@ static bool
 apply_zone(TplRenderState *st, DateTime *dt, const char *tz)
 {
 	const TplRenderOptions *opts = tpl_state_options(st);
-	int64_t		days = days_from_civil(dt->year, dt->month, dt->day);
-	int64_t		utc = days * 86400 + dt->hour * 3600 + dt->minute * 60 +
-		dt->second - (dt->has_offset ? dt->offset : 0);
-	int			off;
-	int64_t		local;
+	int64_t					days = days_from_civil(dt->year, dt->month, dt->day);
+	int64_t					utc = days * 86400 + dt->hour * 3600 + dt->minute * 60 +
+				  dt->second - (dt->has_offset ? dt->offset : 0);
+	int		off;
+	int64_t local;
 
 	if (!parse_offset(tz, strlen(tz), &off) &&
 		(opts->tz_hook == NULL || !opts->tz_hook(opts->tz_ctx, tz, utc, &off)))
@@ -789,7 +938,7 @@ apply_zone(TplRenderState *st, DateTime *dt, const char *tz)
 static bool
 put_num(TplBuf *out, TplRenderState *st, int v, int width)
 {
-	char		buf[16];
+	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%0*d", width, v);
 	return put(out, st, buf);
@@ -799,7 +948,7 @@ static bool
 put_date_code(TplBuf *out, TplRenderState *st, char code, const DateTime *dt,
 			  int lang)
 {
-	int			wday = (int) ((days_from_civil(dt->year, dt->month, dt->day) % 7 + 11) % 7);
+	int wday = (int) ((days_from_civil(dt->year, dt->month, dt->day) % 7 + 11) % 7);
 
 	switch (code)
 	{
@@ -839,9 +988,7 @@ put_pattern(TplBuf *out, TplRenderState *st, const char *pat,
 {
 	for (; *pat; pat++)
 	{
-		bool		ok = (*pat == '%' && pat[1]) ?
-			put_date_code(out, st, *++pat, dt, lang) :
-			tpl_buf_putc(out, *pat, tpl_state_error(st));
+		bool ok = (*pat == '%' && pat[1]) ? put_date_code(out, st, *++pat, dt, lang) : tpl_buf_putc(out, *pat, tpl_state_error(st));
 
 		if (!ok)
 			return false;
@@ -852,8 +999,8 @@ put_pattern(TplBuf *out, TplRenderState *st, const char *pat,
 static bool
 put_iso(TplBuf *out, TplRenderState *st, const DateTime *dt)
 {
-	char		buf[48];
-	int			off = dt->offset < 0 ? -dt->offset : dt->offset;
+	char buf[48];
+	int	 off = dt->offset < 0 ? -dt->offset : dt->offset;
 
 	if (!dt->has_time)
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", dt->year, dt->month, dt->day);
@@ -871,7 +1018,7 @@ put_iso(TplBuf *out, TplRenderState *st, const DateTime *dt)
 static int
 date_format_index(const char *s, size_t len)
 {
-	size_t		i;
+	size_t i;
 
 	for (i = 0; i < NDATE_FORMATS; i++)
 		if (strlen(date_formats[i]) == len && memcmp(date_formats[i], s, len) == 0)
@@ -885,10 +1032,10 @@ put_date(TplBuf *out, TplRenderState *st, int fmt, const DateTime *dt,
 {
 	if (fmt == 6)
 		return put_iso(out, st, dt);
-	if (fmt == 5)				/* datetime: medium date, time */
+	if (fmt == 5) /* datetime: medium date, time */
 		return put_pattern(out, st, loc->fmt[1], dt, loc->lang) &&
-			(!dt->has_time || (put(out, st, ", ") &&
-							   put_pattern(out, st, loc->fmt[4], dt, loc->lang)));
+			   (!dt->has_time || (put(out, st, ", ") &&
+								  put_pattern(out, st, loc->fmt[4], dt, loc->lang)));
 	return put_pattern(out, st, loc->fmt[fmt], dt, loc->lang);
 }
 
@@ -898,9 +1045,9 @@ helper_date(TplRenderState *st, const TplNode *node, const TplValue **argv,
 			TplBuf *out)
 {
 	const TplValue *v = argv[0];
-	DateTime	dt;
-	int			fmt = 1;
-	char		tz[128];
+	DateTime		dt;
+	int				fmt = 1;
+	char			tz[128];
 
 	if (is_null(v) || (v->type == TV_STRING && v->len == 0))
 		return true;
@@ -950,8 +1097,8 @@ helper_default(TplRenderState *st, const TplNode *node, const TplValue **argv,
 			   TplBuf *out)
 {
 	const TplValue *v = tpl_value_truthy(argv[0]) ? argv[0] : argv[1];
-	const char *s;
-	size_t		len;
+	const char	   *s;
+	size_t			len;
 
 	if (!tpl_value_text(v, &s, &len))
 		return true;
@@ -1022,11 +1169,11 @@ put_case(TplRenderState *st, const TplValue *v, TplBuf *out, bool upper)
 		return true;
 	while (i < len)
 	{
-		uint32_t	cp;
-		size_t		next = tpl_utf8_next(s, len, i, &cp);
-		char		enc[4];
-		bool		ok;
-		uint32_t	mapped = case_map(cp, upper);
+		uint32_t cp;
+		size_t	 next = tpl_utf8_next(s, len, i, &cp);
+		char	 enc[4];
+		bool	 ok;
+		uint32_t mapped = case_map(cp, upper);
 
 		/* unchanged (or undecodable) characters keep their exact bytes */
 		if (mapped == cp)
@@ -1078,7 +1225,7 @@ helper_truncate(TplRenderState *st, const TplNode *node, const TplValue **argv,
 		return true;
 	while (i < len)
 	{
-		uint32_t	cp;
+		uint32_t cp;
 
 		i = tpl_utf8_next(s, len, i, &cp);
 		if (++count + 1 == (size_t) max)
@@ -1092,7 +1239,7 @@ helper_truncate(TplRenderState *st, const TplNode *node, const TplValue **argv,
 	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == '\n' || s[cut - 1] == '\t'))
 		cut--;
 	return tpl_buf_append(out, s, cut, tpl_state_error(st)) &&
-		put(out, st, "\xE2\x80\xA6");
+		   put(out, st, "\xE2\x80\xA6");
 }
 
 static bool
@@ -1117,9 +1264,8 @@ calling_code_length(const char *d)
 		"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41",
 		"43", "44", "45", "46", "47", "48", "49", "51", "52", "53", "54",
 		"55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
-		"81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"
-	};
-	size_t		i;
+		"81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"};
+	size_t i;
 
 	if (d[0] == '1' || d[0] == '7')
 		return 1;
@@ -1136,15 +1282,15 @@ calling_code_length(const char *d)
 static void
 put_groups(char *res, size_t size, int o, const char *d, size_t n)
 {
-	size_t		fours = (n < 7) ? 0 : n % 3;
-	size_t		i = 0;
+	size_t fours = (n < 7) ? 0 : n % 3;
+	size_t i = 0;
 
 	if (n <= 4 || n == 6)
 		fours = 0;
 	while (i < n && o < (int) size)
 	{
-		size_t		rest = n - i;
-		size_t		take;
+		size_t rest = n - i;
+		size_t take;
 
 		if (n <= 4)
 			take = n;
@@ -1213,7 +1359,7 @@ static const TplHelper helpers[] = {
 const TplHelper *
 tpl_helper_lookup(const char *name, size_t len)
 {
-	size_t		i;
+	size_t i;
 
 	for (i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
 		if (strlen(helpers[i].name) == len && memcmp(helpers[i].name, name, len) == 0)

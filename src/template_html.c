@@ -26,20 +26,20 @@ typedef struct H2T
 	size_t		pos;
 	TplBuf	   *out;
 	TplError   *err;
-	int			newlines;		/* trailing '\n' count in out */
-	bool		space;			/* a collapsed space is pending */
-	const char *href;			/* open <a href>, or NULL */
+	int			newlines; /* trailing '\n' count in out */
+	bool		space;	  /* a collapsed space is pending */
+	const char *href;	  /* open <a href>, or NULL */
 	size_t		href_len;
-	size_t		link_start;		/* out->len when the <a> opened */
+	size_t		link_start; /* out->len when the <a> opened */
 } H2T;
 
 typedef enum BreakKind
 {
 	BRK_NONE,
-	BRK_SPACE,					/* table cells */
+	BRK_SPACE, /* table cells */
 	BRK_LINE,
 	BRK_PARA,
-	BRK_ITEM					/* <li>: new line and a dash */
+	BRK_ITEM /* <li>: new line and a dash */
 } BreakKind;
 
 static bool
@@ -65,7 +65,7 @@ emit_text(H2T *h, const char *s, size_t n)
 static bool
 emit_break(H2T *h, BreakKind kind)
 {
-	int			want = (kind == BRK_PARA) ? 2 : 1;
+	int want = (kind == BRK_PARA) ? 2 : 1;
 
 	if (kind == BRK_NONE)
 		return true;
@@ -87,29 +87,66 @@ static const struct
 {
 	const char *name;
 	uint32_t	cp;
-}			entities[] =
-{
-	{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
-	{"nbsp", ' '}, {"copy", 0xA9}, {"reg", 0xAE}, {"trade", 0x2122},
-	{"euro", 0x20AC}, {"pound", 0xA3}, {"yen", 0xA5}, {"cent", 0xA2},
-	{"mdash", 0x2014}, {"ndash", 0x2013}, {"hellip", 0x2026},
-	{"laquo", 0xAB}, {"raquo", 0xBB}, {"bull", 0x2022}, {"middot", 0xB7},
-	{"iexcl", 0xA1}, {"iquest", 0xBF}, {"deg", 0xB0}, {"times", 0xD7},
-	{"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
-	{"aacute", 0xE1}, {"eacute", 0xE9}, {"iacute", 0xED}, {"oacute", 0xF3},
-	{"uacute", 0xFA}, {"ntilde", 0xF1}, {"uuml", 0xFC}, {"ouml", 0xF6},
-	{"auml", 0xE4}, {"szlig", 0xDF}, {"ccedil", 0xE7}, {"agrave", 0xE0},
-	{"egrave", 0xE8}, {"Aacute", 0xC1}, {"Eacute", 0xC9}, {"Iacute", 0xCD},
-	{"Oacute", 0xD3}, {"Uacute", 0xDA}, {"Ntilde", 0xD1}, {"Uuml", 0xDC},
-	{"Ouml", 0xD6}, {"Auml", 0xC4},
+} entities[] =
+	{
+		{"amp", '&'},
+		{"lt", '<'},
+		{"gt", '>'},
+		{"quot", '"'},
+		{"apos", '\''},
+		{"nbsp", ' '},
+		{"copy", 0xA9},
+		{"reg", 0xAE},
+		{"trade", 0x2122},
+		{"euro", 0x20AC},
+		{"pound", 0xA3},
+		{"yen", 0xA5},
+		{"cent", 0xA2},
+		{"mdash", 0x2014},
+		{"ndash", 0x2013},
+		{"hellip", 0x2026},
+		{"laquo", 0xAB},
+		{"raquo", 0xBB},
+		{"bull", 0x2022},
+		{"middot", 0xB7},
+		{"iexcl", 0xA1},
+		{"iquest", 0xBF},
+		{"deg", 0xB0},
+		{"times", 0xD7},
+		{"lsquo", 0x2018},
+		{"rsquo", 0x2019},
+		{"ldquo", 0x201C},
+		{"rdquo", 0x201D},
+		{"aacute", 0xE1},
+		{"eacute", 0xE9},
+		{"iacute", 0xED},
+		{"oacute", 0xF3},
+		{"uacute", 0xFA},
+		{"ntilde", 0xF1},
+		{"uuml", 0xFC},
+		{"ouml", 0xF6},
+		{"auml", 0xE4},
+		{"szlig", 0xDF},
+		{"ccedil", 0xE7},
+		{"agrave", 0xE0},
+		{"egrave", 0xE8},
+		{"Aacute", 0xC1},
+		{"Eacute", 0xC9},
+		{"Iacute", 0xCD},
+		{"Oacute", 0xD3},
+		{"Uacute", 0xDA},
+		{"Ntilde", 0xD1},
+		{"Uuml", 0xDC},
+		{"Ouml", 0xD6},
+		{"Auml", 0xC4},
 };
 
 /* Decode the entity at s[i] == '&'; returns bytes consumed or 0 */
 static size_t
 decode_entity(const char *s, size_t len, size_t i, uint32_t *cp)
 {
-	size_t		j = i + 1;
-	size_t		k;
+	size_t j = i + 1;
+	size_t k;
 
 	while (j < len && j - i < 12 && s[j] != ';' && s[j] != '&' && s[j] != '<')
 		j++;
@@ -117,11 +154,11 @@ decode_entity(const char *s, size_t len, size_t i, uint32_t *cp)
 		return 0;
 	if (s[i + 1] == '#')
 	{
-		bool		hex = (j > i + 2 && (s[i + 2] == 'x' || s[i + 2] == 'X'));
-		char		buf[12];
-		size_t		n = j - i - (hex ? 3 : 2);
-		char	   *end;
-		long		v;
+		bool   hex = (j > i + 2 && (s[i + 2] == 'x' || s[i + 2] == 'X'));
+		char   buf[12];
+		size_t n = j - i - (hex ? 3 : 2);
+		char  *end;
+		long   v;
 
 		if (n == 0 || n >= sizeof(buf))
 			return 0;
@@ -155,10 +192,10 @@ text_run(H2T *h)
 {
 	while (h->pos < h->len && h->s[h->pos] != '<')
 	{
-		char		c = h->s[h->pos];
-		size_t		start = h->pos;
-		uint32_t	cp;
-		size_t		n;
+		char	 c = h->s[h->pos];
+		size_t	 start = h->pos;
+		uint32_t cp;
+		size_t	 n;
 
 		if (is_ws(c))
 		{
@@ -168,7 +205,7 @@ text_run(H2T *h)
 		}
 		if (c == '&' && (n = decode_entity(h->s, h->len, h->pos, &cp)) > 0)
 		{
-			char		enc[4];
+			char enc[4];
 
 			h->pos += n;
 			if (cp == ' ')
@@ -196,13 +233,13 @@ static bool
 find_attr(const char *s, size_t a, size_t b, const char *name,
 		  const char **val, size_t *vlen)
 {
-	size_t		nlen = strlen(name);
-	size_t		i;
+	size_t nlen = strlen(name);
+	size_t i;
 
 	for (i = a; i + nlen < b; i++)
 	{
-		size_t		j;
-		char		q;
+		size_t j;
+		char   q;
 
 		if (!is_ws(s[i]) || strncasecmp(s + i + 1, name, nlen) != 0)
 			continue;
@@ -228,10 +265,10 @@ static BreakKind
 tag_break(const char *name, size_t n, bool closing)
 {
 	static const char *const para[] = {"p", "h1", "h2", "h3", "h4", "h5",
-	"h6", "table", "ul", "ol", "blockquote"};
+									   "h6", "table", "ul", "ol", "blockquote"};
 	static const char *const line[] = {"br", "div", "tr", "li", "hr",
-	"section", "article", "header", "footer", "dt", "dd", "pre"};
-	size_t		i;
+									   "section", "article", "header", "footer", "dt", "dd", "pre"};
+	size_t					 i;
 
 	if (!closing && n == 2 && strncasecmp(name, "li", 2) == 0)
 		return BRK_ITEM;
@@ -367,7 +404,7 @@ bool
 tpl_html_to_text(const char *html, size_t len, const TplAllocator *alloc,
 				 TplBuf *out, TplError *err)
 {
-	H2T			h;
+	H2T h;
 
 	memset(err, 0, sizeof(*err));
 	memset(&h, 0, sizeof(h));

@@ -46,7 +46,7 @@ json_ws(JsonParser *p)
 {
 	while (p->pos < p->len)
 	{
-		char		c = p->s[p->pos];
+		char c = p->s[p->pos];
 
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
 			break;
@@ -57,7 +57,7 @@ json_ws(JsonParser *p)
 static TplValue *
 json_new(JsonParser *p, TplValueType type)
 {
-	TplValue   *v = tpl_arena_alloc(p->arena, sizeof(TplValue));
+	TplValue *v = tpl_arena_alloc(p->arena, sizeof(TplValue));
 
 	if (v == NULL)
 		return NULL;
@@ -69,12 +69,12 @@ json_new(JsonParser *p, TplValueType type)
 static int
 hex4(const char *s)
 {
-	int			v = 0;
-	int			i;
+	int v = 0;
+	int i;
 
 	for (i = 0; i < 4; i++)
 	{
-		char		c = s[i];
+		char c = s[i];
 
 		v <<= 4;
 		if (c >= '0' && c <= '9')
@@ -93,14 +93,14 @@ hex4(const char *s)
 static bool
 json_unicode(JsonParser *p, char *out, size_t *olen)
 {
-	int			cp;
+	int cp;
 
 	if (p->pos + 5 > p->len || (cp = hex4(p->s + p->pos + 1)) < 0)
 		return json_fail(p, "bad \\u escape");
 	p->pos += 5;
 	if (cp >= 0xD800 && cp <= 0xDBFF)
 	{
-		int			lo;
+		int lo;
 
 		if (p->pos + 6 > p->len || p->s[p->pos] != '\\' ||
 			p->s[p->pos + 1] != 'u' ||
@@ -118,9 +118,9 @@ json_unicode(JsonParser *p, char *out, size_t *olen)
 static bool
 json_escape(JsonParser *p, char *out, size_t *olen)
 {
-	char		c;
+	char c;
 
-	p->pos++;					/* backslash */
+	p->pos++; /* backslash */
 	if (p->pos >= p->len)
 		return json_fail(p, "unterminated string");
 	c = p->s[p->pos];
@@ -159,10 +159,10 @@ json_escape(JsonParser *p, char *out, size_t *olen)
 static bool
 json_string(JsonParser *p, const char **s, size_t *slen)
 {
-	size_t		start = ++p->pos;
-	size_t		end = start;
-	char	   *out;
-	size_t		olen = 0;
+	size_t start = ++p->pos;
+	size_t end = start;
+	char  *out;
+	size_t olen = 0;
 
 	/* fast scan: strings without escapes are referenced in place */
 	while (end < p->len && p->s[end] != '"' && p->s[end] != '\\')
@@ -220,10 +220,10 @@ is_digit(char c)
 static TplValue *
 json_number(JsonParser *p)
 {
-	size_t		start = p->pos;
-	TplValue   *v;
-	char		tmp[64];
-	size_t		n;
+	size_t	  start = p->pos;
+	TplValue *v;
+	char	  tmp[64];
+	size_t	  n;
 
 	if (p->pos < p->len && p->s[p->pos] == '-')
 		p->pos++;
@@ -266,7 +266,7 @@ json_number(JsonParser *p)
 static bool
 json_literal(JsonParser *p, const char *word)
 {
-	size_t		n = strlen(word);
+	size_t n = strlen(word);
 
 	if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0)
 		return json_fail(p, "unexpected token");
@@ -281,8 +281,8 @@ json_literal(JsonParser *p, const char *word)
 static TplValue *
 json_array(JsonParser *p)
 {
-	TplValue   *v = json_new(p, TV_ARRAY);
-	size_t		cap = 0;
+	TplValue *v = json_new(p, TV_ARRAY);
+	size_t	  cap = 0;
 
 	if (v == NULL)
 		return NULL;
@@ -295,13 +295,13 @@ json_array(JsonParser *p)
 	}
 	for (;;)
 	{
-		TplValue   *item;
+		TplValue *item;
 
 		if ((item = json_value(p)) == NULL)
 			return NULL;
 		if (v->n == cap)
 		{
-			TplValue  **n;
+			TplValue **n;
 
 			cap = cap ? cap * 2 : 4;
 			if ((n = tpl_arena_alloc(p->arena, cap * sizeof(TplValue *))) == NULL)
@@ -346,7 +346,7 @@ json_member(JsonParser *p, TplValue *v, size_t *cap)
 		return false;
 	if (v->n == *cap)
 	{
-		TplMember  *n;
+		TplMember *n;
 
 		*cap = *cap ? *cap * 2 : 8;
 		if ((n = tpl_arena_alloc(p->arena, *cap * sizeof(TplMember))) == NULL)
@@ -365,8 +365,8 @@ json_member(JsonParser *p, TplValue *v, size_t *cap)
 static TplValue *
 json_object(JsonParser *p)
 {
-	TplValue   *v = json_new(p, TV_OBJECT);
-	size_t		cap = 0;
+	TplValue *v = json_new(p, TV_OBJECT);
+	size_t	  cap = 0;
 
 	if (v == NULL)
 		return NULL;
@@ -399,7 +399,7 @@ json_object(JsonParser *p)
 static TplValue *
 json_value(JsonParser *p)
 {
-	TplValue   *v = NULL;
+	TplValue *v = NULL;
 
 	json_ws(p);
 	if (p->pos >= p->len)
@@ -442,8 +442,8 @@ json_value(JsonParser *p)
 TplValue *
 tpl_json_parse(TplArena *arena, const char *text, size_t len, TplError *err)
 {
-	JsonParser	p;
-	TplValue   *v;
+	JsonParser p;
+	TplValue  *v;
 
 	p.arena = arena;
 	p.s = text;
@@ -463,7 +463,7 @@ tpl_json_parse(TplArena *arena, const char *text, size_t len, TplError *err)
 static void
 prefix_message(TplError *err, const char *prefix)
 {
-	char		tmp[sizeof(err->message)];
+	char tmp[sizeof(err->message)];
 
 	snprintf(tmp, sizeof(tmp), "%s%.200s", prefix, err->message);
 	memcpy(err->message, tmp, sizeof(tmp));
@@ -476,10 +476,10 @@ tpl_render_json(const TplTemplate *tpl,
 				const TplRenderOptions *opts, const TplAllocator *alloc,
 				TplBuf *out, TplError *err)
 {
-	TplArena	arena;
+	TplArena		arena;
 	const TplValue *vars = NULL;
 	const TplValue *partials = NULL;
-	bool		ok = false;
+	bool			ok = false;
 
 	memset(err, 0, sizeof(*err));
 	tpl_arena_init(&arena, alloc, err);

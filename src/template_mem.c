@@ -18,10 +18,10 @@
 
 #include "template_int.h"
 
-#define ARENA_MIN_BLOCK		8192
-#define ARENA_ALIGN			16
-#define ALIGN_UP(x)			(((x) + ARENA_ALIGN - 1) & ~((size_t) ARENA_ALIGN - 1))
-#define BLOCK_HEADER		ALIGN_UP(sizeof(TplArenaBlock))
+#define ARENA_MIN_BLOCK 8192
+#define ARENA_ALIGN		16
+#define ALIGN_UP(x)		(((x) + ARENA_ALIGN - 1) & ~((size_t) ARENA_ALIGN - 1))
+#define BLOCK_HEADER	ALIGN_UP(sizeof(TplArenaBlock))
 
 static void *
 malloc_alloc(void *ctx, size_t size)
@@ -62,9 +62,9 @@ tpl_render_options_default(TplRenderOptions *opts)
 }
 
 void
-tpl_set_error(TplError *err, TplErrorCode code, const char *fmt,...)
+tpl_set_error(TplError *err, TplErrorCode code, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	/* keep the first error: later ones are usually consequences */
 	if (err->code != TPL_OK)
@@ -82,9 +82,9 @@ tpl_set_error(TplError *err, TplErrorCode code, const char *fmt,...)
 void
 tpl_error_at(TplError *err, const char *src, size_t pos)
 {
-	int			line = 1;
-	int			col = 1;
-	size_t		i;
+	int	   line = 1;
+	int	   col = 1;
+	size_t i;
 
 	if (err->line != 0 || src == NULL)
 		return;
@@ -115,12 +115,12 @@ void *
 tpl_arena_alloc(TplArena *arena, size_t size)
 {
 	TplArenaBlock *b = arena->head;
-	void	   *p;
+	void		  *p;
 
 	size = ALIGN_UP(size == 0 ? 1 : size);
 	if (b == NULL || b->size - b->used < size)
 	{
-		size_t		bsize = ARENA_MIN_BLOCK;
+		size_t bsize = ARENA_MIN_BLOCK;
 
 		/* grow geometrically so big templates need few blocks */
 		if (arena->total / 2 > bsize)
@@ -149,7 +149,7 @@ tpl_arena_alloc(TplArena *arena, size_t size)
 char *
 tpl_arena_strndup(TplArena *arena, const char *s, size_t len)
 {
-	char	   *p = tpl_arena_alloc(arena, len + 1);
+	char *p = tpl_arena_alloc(arena, len + 1);
 
 	if (p == NULL)
 		return NULL;
@@ -188,8 +188,8 @@ tpl_buf_init(TplBuf *buf, const TplAllocator *alloc, size_t max)
 static bool
 buf_grow(TplBuf *buf, size_t need, TplError *err)
 {
-	size_t		ncap = buf->cap ? buf->cap * 2 : 256;
-	char	   *n;
+	size_t ncap = buf->cap ? buf->cap * 2 : 256;
+	char  *n;
 
 	while (ncap < need)
 		ncap *= 2;

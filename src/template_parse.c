@@ -35,57 +35,57 @@ typedef enum TokKind
 
 typedef struct Token
 {
-	TokKind		kind;
-	size_t		start;			/* text, or tag content (trimmed) */
-	size_t		end;
-	size_t		ostart;			/* text range before any trimming */
-	size_t		oend;
-	size_t		tag_start;		/* whole tag, braces included */
-	size_t		indent_start;	/* standalone partial indentation */
-	size_t		indent_end;
-	bool		strip_before;	/* {{~ */
-	bool		strip_after;	/* ~}} */
+	TokKind kind;
+	size_t	start; /* text, or tag content (trimmed) */
+	size_t	end;
+	size_t	ostart; /* text range before any trimming */
+	size_t	oend;
+	size_t	tag_start;	  /* whole tag, braces included */
+	size_t	indent_start; /* standalone partial indentation */
+	size_t	indent_end;
+	bool	strip_before; /* {{~ */
+	bool	strip_after;  /* ~}} */
 } Token;
 
 typedef struct NodeVec
 {
-	TplNode   **nodes;
-	int			n;
-	int			cap;
+	TplNode **nodes;
+	int		  n;
+	int		  cap;
 } NodeVec;
 
 typedef struct Frame
 {
-	TplNode    *node;
-	NodeVec		body;
-	NodeVec		inverse;
-	bool		in_else;
-	bool		pushes_context;
+	TplNode *node;
+	NodeVec	 body;
+	NodeVec	 inverse;
+	bool	 in_else;
+	bool	 pushes_context;
 } Frame;
 
 typedef struct Parser
 {
 	TplTemplate *tpl;
-	TplArena   *arena;
-	const char *src;
-	size_t		len;
-	TplError   *err;
-	Token	   *toks;
-	int			ntok;
-	int			captok;
-	Frame	   *frames;
-	int			depth;
-	int			scope;			/* open blocks that push a context */
-	size_t		vars_cap;
-	uint32_t   *vhash;			/* open addressing: var index + 1, 0 = free */
-	size_t		vhash_size;		/* power of two, > 2 * vars.n */
+	TplArena	*arena;
+	const char	*src;
+	size_t		 len;
+	TplError	*err;
+	Token		*toks;
+	int			 ntok;
+	int			 captok;
+	Frame		*frames;
+	int			 depth;
+	int			 scope; /* open blocks that push a context */
+	size_t		 vars_cap;
+	uint32_t	*vhash;		 /* open addressing: var index + 1, 0 = free */
+	size_t		 vhash_size; /* power of two, > 2 * vars.n */
 } Parser;
 
 static bool
 is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-		c == '\f' || c == '\v';
+		   c == '\f' || c == '\v';
 }
 
 static bool
@@ -105,12 +105,12 @@ fail_at(Parser *ps, size_t pos, TplErrorCode code, const char *msg,
 static Token *
 push_token(Parser *ps, TokKind kind)
 {
-	Token	   *t;
+	Token *t;
 
 	if (ps->ntok == ps->captok)
 	{
-		int			ncap = ps->captok ? ps->captok * 2 : 32;
-		Token	   *n = tpl_arena_alloc(ps->arena, ncap * sizeof(Token));
+		int	   ncap = ps->captok ? ps->captok * 2 : 32;
+		Token *n = tpl_arena_alloc(ps->arena, ncap * sizeof(Token));
 
 		if (n == NULL)
 			return NULL;
@@ -128,7 +128,7 @@ push_token(Parser *ps, TokKind kind)
 static bool
 push_text(Parser *ps, size_t start, size_t end)
 {
-	Token	   *t = push_token(ps, TK_TEXT);
+	Token *t = push_token(ps, TK_TEXT);
 
 	if (t == NULL)
 		return false;
@@ -140,8 +140,8 @@ push_text(Parser *ps, size_t start, size_t end)
 static size_t
 find(const char *s, size_t len, size_t from, const char *needle)
 {
-	size_t		nlen = strlen(needle);
-	size_t		i;
+	size_t nlen = strlen(needle);
+	size_t i;
 
 	for (i = from; i + nlen <= len; i++)
 		if (s[i] == needle[0] && memcmp(s + i, needle, nlen) == 0)
@@ -181,8 +181,8 @@ find_close(Parser *ps, size_t j, char sigil)
 	if (sigil == '!' && ps->len - j >= 2 && memcmp(ps->src + j, "--", 2) == 0)
 	{
 		/* {{!-- may contain }} --}} */
-		size_t		e = find(ps->src, ps->len, j + 2, "--}}");
-		size_t		t = find(ps->src, ps->len, j + 2, "--~}}");
+		size_t e = find(ps->src, ps->len, j + 2, "--}}");
+		size_t t = find(ps->src, ps->len, j + 2, "--~}}");
 
 		if (t != (size_t) -1 && (e == (size_t) -1 || t < e))
 			return t + 2;
@@ -211,11 +211,11 @@ finish_tag(Parser *ps, Token *t)
 static bool
 lex_tag(Parser *ps, size_t k, size_t *next)
 {
-	size_t		j = k + 2;
-	size_t		e;
-	char		sigil;
-	Token	   *t;
-	bool		strip_before = false;
+	size_t j = k + 2;
+	size_t e;
+	char   sigil;
+	Token *t;
+	bool   strip_before = false;
 
 	if (j < ps->len && ps->src[j] == '~')
 	{
@@ -248,11 +248,11 @@ lex_tag(Parser *ps, size_t k, size_t *next)
 static bool
 tokenize(Parser *ps)
 {
-	size_t		i = 0;
+	size_t i = 0;
 
 	while (i < ps->len)
 	{
-		size_t		k = find(ps->src, ps->len, i, "{{");
+		size_t k = find(ps->src, ps->len, i, "{{");
 
 		if (k == (size_t) -1)
 			return push_text(ps, i, ps->len);
@@ -270,7 +270,7 @@ static bool
 standalone_kind(TokKind k)
 {
 	return k == TK_COMMENT || k == TK_OPEN || k == TK_INVERT ||
-		k == TK_CLOSE || k == TK_PARTIAL || k == TK_ELSE;
+		   k == TK_CLOSE || k == TK_PARTIAL || k == TK_ELSE;
 }
 
 /* Is everything on the tag's line before it blank?  Sets *lstart */
@@ -278,7 +278,7 @@ static bool
 blank_before(Parser *ps, int i, size_t *lstart)
 {
 	const Token *p;
-	size_t		q;
+	size_t		 q;
 
 	if (i == 0)
 	{
@@ -302,7 +302,7 @@ static bool
 blank_after(Parser *ps, int i, size_t *after)
 {
 	const Token *nx;
-	size_t		q;
+	size_t		 q;
 
 	if (i == ps->ntok - 1)
 	{
@@ -336,20 +336,20 @@ blank_after(Parser *ps, int i, size_t *after)
 static void
 apply_standalone(Parser *ps)
 {
-	int			i;
+	int i;
 
 	for (i = 0; i < ps->ntok; i++)
 	{
-		Token	   *t = &ps->toks[i];
-		size_t		lstart;
-		size_t		after;
+		Token *t = &ps->toks[i];
+		size_t lstart;
+		size_t after;
 
 		if (!standalone_kind(t->kind) ||
 			!blank_before(ps, i, &lstart) || !blank_after(ps, i, &after))
 			continue;
 		if (i > 0)
 		{
-			Token	   *p = &ps->toks[i - 1];
+			Token *p = &ps->toks[i - 1];
 
 			t->indent_start = lstart;
 			t->indent_end = p->oend;
@@ -360,7 +360,7 @@ apply_standalone(Parser *ps)
 		}
 		if (i < ps->ntok - 1)
 		{
-			Token	   *nx = &ps->toks[i + 1];
+			Token *nx = &ps->toks[i + 1];
 
 			if (nx->start < after)
 				nx->start = after;
@@ -373,17 +373,17 @@ apply_standalone(Parser *ps)
 static void
 apply_tilde(Parser *ps)
 {
-	int			i;
+	int i;
 
 	for (i = 0; i < ps->ntok; i++)
 	{
-		Token	   *t = &ps->toks[i];
+		Token *t = &ps->toks[i];
 
 		if (t->kind == TK_TEXT)
 			continue;
 		if (t->strip_before && i > 0 && ps->toks[i - 1].kind == TK_TEXT)
 		{
-			Token	   *p = &ps->toks[i - 1];
+			Token *p = &ps->toks[i - 1];
 
 			while (p->end > p->start && is_space(ps->src[p->end - 1]))
 				p->end--;
@@ -391,7 +391,7 @@ apply_tilde(Parser *ps)
 		if (t->strip_after && i < ps->ntok - 1 &&
 			ps->toks[i + 1].kind == TK_TEXT)
 		{
-			Token	   *nx = &ps->toks[i + 1];
+			Token *nx = &ps->toks[i + 1];
 
 			while (nx->start < nx->end && is_space(ps->src[nx->start]))
 				nx->start++;
@@ -404,9 +404,9 @@ apply_tilde(Parser *ps)
 static bool
 parse_path(Parser *ps, size_t pos, const char *w, size_t wlen, TplPath *path)
 {
-	size_t		i;
-	size_t		segstart;
-	int			k = 0;
+	size_t i;
+	size_t segstart;
+	int	   k = 0;
 
 	memset(path, 0, sizeof(*path));
 	if ((wlen == 1 && w[0] == '.') || (wlen == 4 && memcmp(w, "this", 4) == 0))
@@ -455,8 +455,8 @@ parse_path(Parser *ps, size_t pos, const char *w, size_t wlen, TplPath *path)
 static bool
 is_number_word(const char *w, size_t n)
 {
-	size_t		i = 0;
-	bool		digits = false;
+	size_t i = 0;
+	bool   digits = false;
 
 	if (i < n && w[i] == '-')
 		i++;
@@ -475,11 +475,11 @@ is_number_word(const char *w, size_t n)
 static bool
 parse_string_arg(Parser *ps, size_t *i, size_t end, TplArg *arg)
 {
-	char		q = ps->src[*i];
-	size_t		start = ++(*i);
-	char	   *out;
-	size_t		n = 0;
-	size_t		k;
+	char   q = ps->src[*i];
+	size_t start = ++(*i);
+	char  *out;
+	size_t n = 0;
+	size_t k;
 
 	while (*i < end && ps->src[*i] != q)
 		*i += (ps->src[*i] == '\\' && *i + 1 < end) ? 2 : 1;
@@ -514,12 +514,10 @@ parse_word_arg(Parser *ps, size_t *i, size_t end, TplArg *arg)
 
 	while (*i < end && !is_space(ps->src[*i]))
 	{
-		char		c = ps->src[*i];
+		char c = ps->src[*i];
 
 		if (c == '=' || c == '(' || c == ')')
-			return fail_at(ps, *i, TPL_ERR_SYNTAX, c == '=' ?
-						   "hash arguments are not supported" :
-						   "subexpressions are not supported", NULL, 0);
+			return fail_at(ps, *i, TPL_ERR_SYNTAX, c == '=' ? "hash arguments are not supported" : "subexpressions are not supported", NULL, 0);
 		(*i)++;
 	}
 	n = *i - start;
@@ -527,7 +525,7 @@ parse_word_arg(Parser *ps, size_t *i, size_t end, TplArg *arg)
 	arg->len = n;
 	if (is_number_word(w, n))
 	{
-		char		buf[64];
+		char buf[64];
 
 		arg->kind = ARG_NUMBER;
 		memcpy(buf, w, n < 63 ? n : 63);
@@ -565,7 +563,7 @@ parse_word_arg(Parser *ps, size_t *i, size_t end, TplArg *arg)
 static bool
 word_as_name(Parser *ps, TplNode *node)
 {
-	TplArg	   *a = &node->args[0];
+	TplArg *a = &node->args[0];
 
 	if (node->nargs != 1 || a->kind == ARG_PATH || a->kind == ARG_STRING)
 		return true;
@@ -577,14 +575,14 @@ word_as_name(Parser *ps, TplNode *node)
 static bool
 parse_args(Parser *ps, const Token *t, TplNode *node)
 {
-	size_t		i = t->start;
-	int			cap = 0;
+	size_t i = t->start;
+	int	   cap = 0;
 
 	node->nargs = 0;
 	while (i < t->end)
 	{
-		TplArg	   *arg;
-		char		c = ps->src[i];
+		TplArg *arg;
+		char	c = ps->src[i];
 
 		if (is_space(c))
 		{
@@ -593,7 +591,7 @@ parse_args(Parser *ps, const Token *t, TplNode *node)
 		}
 		if (node->nargs == cap)
 		{
-			TplArg	   *n;
+			TplArg *n;
 
 			cap = cap ? cap * 2 : 4;
 			if ((n = tpl_arena_alloc(ps->arena, cap * sizeof(TplArg))) == NULL)
@@ -604,8 +602,7 @@ parse_args(Parser *ps, const Token *t, TplNode *node)
 		}
 		arg = &node->args[node->nargs++];
 		memset(arg, 0, sizeof(*arg));
-		if (!((c == '"' || c == '\'') ? parse_string_arg(ps, &i, t->end, arg) :
-			  parse_word_arg(ps, &i, t->end, arg)))
+		if (!((c == '"' || c == '\'') ? parse_string_arg(ps, &i, t->end, arg) : parse_word_arg(ps, &i, t->end, arg)))
 			return false;
 	}
 	return true;
@@ -616,8 +613,8 @@ parse_args(Parser *ps, const Token *t, TplNode *node)
 static uint32_t
 name_hash(const char *s, size_t len)
 {
-	uint32_t	h = 2166136261u;	/* FNV-1a */
-	size_t		i;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t	 i;
 
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char) s[i]) * 16777619u;
@@ -629,12 +626,12 @@ static size_t
 vhash_slot(Parser *ps, const char *name, size_t len)
 {
 	const TplStrList *v = &ps->tpl->vars;
-	size_t		mask = ps->vhash_size - 1;
-	size_t		i = name_hash(name, len) & mask;
+	size_t			  mask = ps->vhash_size - 1;
+	size_t			  i = name_hash(name, len) & mask;
 
 	while (ps->vhash[i] != 0)
 	{
-		size_t		k = ps->vhash[i] - 1;
+		size_t k = ps->vhash[i] - 1;
 
 		if (v->lens[k] == len && memcmp(v->items[k], name, len) == 0)
 			break;
@@ -647,8 +644,8 @@ static bool
 vhash_grow(Parser *ps)
 {
 	const TplStrList *v = &ps->tpl->vars;
-	size_t		size = ps->vhash_size ? ps->vhash_size * 2 : 32;
-	size_t		k;
+	size_t			  size = ps->vhash_size ? ps->vhash_size * 2 : 32;
+	size_t			  k;
 
 	if ((ps->vhash = tpl_arena_alloc(ps->arena, size * sizeof(uint32_t))) == NULL)
 		return false;
@@ -662,10 +659,10 @@ vhash_grow(Parser *ps)
 static bool
 vars_grow(Parser *ps)
 {
-	TplStrList *v = &ps->tpl->vars;
-	size_t		ncap = ps->vars_cap ? ps->vars_cap * 2 : 8;
+	TplStrList	*v = &ps->tpl->vars;
+	size_t		 ncap = ps->vars_cap ? ps->vars_cap * 2 : 8;
 	const char **items = tpl_arena_alloc(ps->arena, ncap * sizeof(char *));
-	size_t	   *lens = tpl_arena_alloc(ps->arena, ncap * sizeof(size_t));
+	size_t		*lens = tpl_arena_alloc(ps->arena, ncap * sizeof(size_t));
 
 	if (items == NULL || lens == NULL)
 		return false;
@@ -711,7 +708,7 @@ note_variable(Parser *ps, const TplArg *arg)
 static bool
 note_args(Parser *ps, const TplNode *node, int first)
 {
-	int			i;
+	int i;
 
 	for (i = first; i < node->nargs; i++)
 		if (!note_variable(ps, &node->args[i]))
@@ -726,8 +723,8 @@ vec_push(Parser *ps, NodeVec *v, TplNode *node)
 {
 	if (v->n == v->cap)
 	{
-		int			ncap = v->cap ? v->cap * 2 : 8;
-		TplNode   **n = tpl_arena_alloc(ps->arena, ncap * sizeof(TplNode *));
+		int		  ncap = v->cap ? v->cap * 2 : 8;
+		TplNode **n = tpl_arena_alloc(ps->arena, ncap * sizeof(TplNode *));
 
 		if (n == NULL)
 			return false;
@@ -743,7 +740,7 @@ vec_push(Parser *ps, NodeVec *v, TplNode *node)
 static bool
 add_node(Parser *ps, TplNode *node)
 {
-	Frame	   *f = &ps->frames[ps->depth];
+	Frame *f = &ps->frames[ps->depth];
 
 	return vec_push(ps, f->in_else ? &f->inverse : &f->body, node);
 }
@@ -751,7 +748,7 @@ add_node(Parser *ps, TplNode *node)
 static TplNode *
 new_node(Parser *ps, TplNodeKind kind, const Token *t)
 {
-	TplNode    *n = tpl_arena_alloc(ps->arena, sizeof(TplNode));
+	TplNode *n = tpl_arena_alloc(ps->arena, sizeof(TplNode));
 
 	if (n == NULL)
 		return NULL;
@@ -765,7 +762,7 @@ static bool
 check_helper_args(Parser *ps, TplNode *node, const char *name, size_t nlen,
 				  int min, int max)
 {
-	int			got = node->nargs - 1;
+	int got = node->nargs - 1;
 
 	if (got >= min && got <= max)
 		return true;
@@ -785,13 +782,13 @@ static bool
 is_helper_name(const TplArg *a)
 {
 	return a->kind == ARG_PATH && !a->path.this_only && !a->path.data &&
-		a->path.nseg == 1;
+		   a->path.nseg == 1;
 }
 
 static bool
 parse_var(Parser *ps, const Token *t)
 {
-	TplNode    *n = new_node(ps, N_VAR, t);
+	TplNode		 *n = new_node(ps, N_VAR, t);
 	const TplArg *a;
 
 	if (n == NULL || !parse_args(ps, t, n) || !word_as_name(ps, n))
@@ -824,13 +821,13 @@ static const struct
 	TplNodeKind kind;
 	int			nargs;
 	bool		pushes;
-}			block_helpers[] =
-{
-	{"if", N_IF, 1, false},
-	{"unless", N_UNLESS, 1, false},
-	{"each", N_EACH, 1, true},
-	{"with", N_WITH, 1, true},
-	{"ifEquals", N_IFEQUALS, 2, false},
+} block_helpers[] =
+	{
+		{"if", N_IF, 1, false},
+		{"unless", N_UNLESS, 1, false},
+		{"each", N_EACH, 1, true},
+		{"with", N_WITH, 1, true},
+		{"ifEquals", N_IFEQUALS, 2, false},
 };
 
 #define NBLOCK_HELPERS (sizeof(block_helpers) / sizeof(block_helpers[0]))
@@ -838,7 +835,7 @@ static const struct
 static bool
 open_frame(Parser *ps, TplNode *n, bool pushes)
 {
-	Frame	   *f;
+	Frame *f;
 
 	if (ps->depth + 1 > ps->tpl->limits.max_depth)
 	{
@@ -860,9 +857,9 @@ open_frame(Parser *ps, TplNode *n, bool pushes)
 static bool
 parse_open(Parser *ps, const Token *t)
 {
-	TplNode    *n = new_node(ps, t->kind == TK_INVERT ? N_INVERTED : N_SECTION, t);
+	TplNode		 *n = new_node(ps, t->kind == TK_INVERT ? N_INVERTED : N_SECTION, t);
 	const TplArg *a;
-	size_t		i;
+	size_t		  i;
 
 	if (n == NULL || !parse_args(ps, t, n) || !word_as_name(ps, n))
 		return false;
@@ -883,9 +880,7 @@ parse_open(Parser *ps, const Token *t)
 	}
 	if (n->nargs > 1)
 		return fail_at(ps, t->tag_start, TPL_ERR_HELPER,
-					   tpl_helper_lookup(a->str, a->len) ?
-					   "helper \"%.*s\" cannot be used as a block" :
-					   "unknown helper \"%.*s\"", a->str, a->len);
+					   tpl_helper_lookup(a->str, a->len) ? "helper \"%.*s\" cannot be used as a block" : "unknown helper \"%.*s\"", a->str, a->len);
 	if (a->kind != ARG_PATH)
 		return fail_at(ps, t->tag_start, TPL_ERR_SYNTAX,
 					   "section name \"%.*s\" is not a name", a->str, a->len);
@@ -897,8 +892,8 @@ parse_open(Parser *ps, const Token *t)
 static bool
 parse_close(Parser *ps, const Token *t)
 {
-	Frame	   *f = &ps->frames[ps->depth];
-	size_t		len = t->end - t->start;
+	Frame *f = &ps->frames[ps->depth];
+	size_t len = t->end - t->start;
 
 	if (ps->depth == 0)
 		return fail_at(ps, t->tag_start, TPL_ERR_SYNTAX,
@@ -926,7 +921,7 @@ parse_close(Parser *ps, const Token *t)
 static bool
 parse_else(Parser *ps, const Token *t)
 {
-	Frame	   *f = &ps->frames[ps->depth];
+	Frame *f = &ps->frames[ps->depth];
 
 	if (ps->depth == 0)
 		return fail_at(ps, t->tag_start, TPL_ERR_SYNTAX,
@@ -946,8 +941,8 @@ parse_else(Parser *ps, const Token *t)
 static bool
 parse_partial(Parser *ps, const Token *t)
 {
-	TplNode    *n = new_node(ps, N_PARTIAL, t);
-	size_t		i;
+	TplNode *n = new_node(ps, N_PARTIAL, t);
+	size_t	 i;
 
 	if (n == NULL)
 		return false;
@@ -965,7 +960,7 @@ parse_partial(Parser *ps, const Token *t)
 static bool
 parse_token(Parser *ps, const Token *t)
 {
-	TplNode    *n;
+	TplNode *n;
 
 	switch (t->kind)
 	{
@@ -998,7 +993,7 @@ parse_token(Parser *ps, const Token *t)
 static bool
 build_tree(Parser *ps)
 {
-	int			i;
+	int i;
 
 	ps->frames = tpl_arena_alloc(ps->arena,
 								 (ps->tpl->limits.max_depth + 1) * sizeof(Frame));
@@ -1024,9 +1019,9 @@ TplTemplate *
 tpl_compile(const char *src, size_t len, const TplLimits *limits,
 			const TplAllocator *alloc, TplError *err)
 {
-	TplArena	arena;
+	TplArena	 arena;
 	TplTemplate *tpl;
-	Parser		ps;
+	Parser		 ps;
 
 	memset(err, 0, sizeof(*err));
 	if (limits->max_template_size > 0 && len > limits->max_template_size)
@@ -1070,7 +1065,7 @@ fail:
 void
 tpl_free(TplTemplate *tpl)
 {
-	TplArena	arena;
+	TplArena arena;
 
 	if (tpl == NULL)
 		return;

@@ -18,51 +18,51 @@
 
 #include "template_int.h"
 
-#define INTERRUPT_EVERY		4096
+#define INTERRUPT_EVERY		  4096
 #define MAX_PARTIAL_INSTANCES 256
 
 typedef struct CtxFrame
 {
 	const TplValue *value;
-	bool		has_data;		/* frame of an iteration: @index & co */
-	TplValue	index;			/* @index as a number */
-	TplValue	key;			/* @key (string, or number for arrays) */
-	TplValue	first;
-	TplValue	last;
-	char		idxbuf[24];
+	bool			has_data; /* frame of an iteration: @index & co */
+	TplValue		index;	  /* @index as a number */
+	TplValue		key;	  /* @key (string, or number for arrays) */
+	TplValue		first;
+	TplValue		last;
+	char			idxbuf[24];
 } CtxFrame;
 
 typedef struct PartialCache
 {
 	struct PartialCache *next;
-	const char *name;
-	size_t		nlen;
-	const char *indent;
-	size_t		ilen;
-	TplTemplate *tpl;
+	const char			*name;
+	size_t				 nlen;
+	const char			*indent;
+	size_t				 ilen;
+	TplTemplate			*tpl;
 } PartialCache;
 
 struct TplRenderState
 {
 	const TplRenderOptions *opts;
-	const TplAllocator *alloc;
-	TplArena	arena;
-	TplError   *err;
-	TplBuf	   *out;
-	TplBuf		tmp;			/* helper output before escaping */
-	CtxFrame  **frames;			/* frames never move once allocated */
-	int			depth;			/* frames in use */
-	int			nalloc;			/* frames allocated */
-	int			cap;			/* slots in frames[] */
-	const TplValue *root;
-	const TplValue *partials;
-	PartialCache *pcache;
-	int			npartials;		/* entries in pcache */
-	int			partial_depth;
-	long		steps;
-	const char *cur_src;		/* source of the template being rendered */
-	const char *cur_partial;	/* its partial name, NULL for the main one */
-	size_t		cur_partial_len;
+	const TplAllocator	   *alloc;
+	TplArena				arena;
+	TplError			   *err;
+	TplBuf				   *out;
+	TplBuf					tmp;	/* helper output before escaping */
+	CtxFrame			  **frames; /* frames never move once allocated */
+	int						depth;	/* frames in use */
+	int						nalloc; /* frames allocated */
+	int						cap;	/* slots in frames[] */
+	const TplValue		   *root;
+	const TplValue		   *partials;
+	PartialCache		   *pcache;
+	int						npartials; /* entries in pcache */
+	int						partial_depth;
+	long					steps;
+	const char			   *cur_src;	 /* source of the template being rendered */
+	const char			   *cur_partial; /* its partial name, NULL for the main one */
+	size_t					cur_partial_len;
 };
 
 static bool render_list(TplRenderState *st, const TplNodeList *list);
@@ -108,12 +108,12 @@ fail_node(TplRenderState *st, const TplNode *node)
 static CtxFrame *
 push_frame(TplRenderState *st, const TplValue *value)
 {
-	CtxFrame   *f;
+	CtxFrame *f;
 
 	if (st->depth == st->cap)
 	{
-		int			ncap = st->cap ? st->cap * 2 : 16;
-		CtxFrame  **n = tpl_arena_alloc(&st->arena, ncap * sizeof(CtxFrame *));
+		int		   ncap = st->cap ? st->cap * 2 : 16;
+		CtxFrame **n = tpl_arena_alloc(&st->arena, ncap * sizeof(CtxFrame *));
 
 		if (n == NULL)
 			return NULL;
@@ -137,7 +137,7 @@ push_frame(TplRenderState *st, const TplValue *value)
 static void
 set_iteration(CtxFrame *f, size_t i, size_t n, const char *key, size_t klen)
 {
-	int			len = snprintf(f->idxbuf, sizeof(f->idxbuf), "%zu", i);
+	int len = snprintf(f->idxbuf, sizeof(f->idxbuf), "%zu", i);
 
 	f->has_data = true;
 	memset(&f->index, 0, sizeof(f->index));
@@ -162,7 +162,7 @@ set_iteration(CtxFrame *f, size_t i, size_t n, const char *key, size_t klen)
 static const TplValue *
 descend(const TplValue *v, const TplPath *p, int from)
 {
-	int			i;
+	int i;
 
 	for (i = from; i < p->nseg && v != NULL; i++)
 		v = tpl_value_get(v, p->seg[i], p->seglen[i]);
@@ -180,7 +180,7 @@ lookup_data(TplRenderState *st, const TplPath *p)
 		return descend(st->root, p, 1);
 	for (d = st->depth - 1; d >= 0; d--)
 	{
-		CtxFrame   *f = st->frames[d];
+		CtxFrame *f = st->frames[d];
 
 		if (!f->has_data)
 			continue;
@@ -205,7 +205,7 @@ lookup_data(TplRenderState *st, const TplPath *p)
 static const TplValue *
 lookup(TplRenderState *st, const TplPath *p)
 {
-	int			d;
+	int d;
 
 	if (p->data)
 		return lookup_data(st, p);
@@ -235,8 +235,8 @@ eval_arg(TplRenderState *st, const TplArg *arg)
 static bool
 write_html(TplRenderState *st, const char *s, size_t len)
 {
-	size_t		run = 0;
-	size_t		i;
+	size_t run = 0;
+	size_t i;
 
 	for (i = 0; i < len; i++)
 	{
@@ -274,8 +274,8 @@ write_html(TplRenderState *st, const char *s, size_t len)
 static bool
 write_plain(TplRenderState *st, const char *s, size_t len)
 {
-	size_t		run = 0;
-	size_t		i;
+	size_t run = 0;
+	size_t i;
 
 	for (i = 0; i < len; i++)
 	{
@@ -304,7 +304,7 @@ static bool
 render_helper(TplRenderState *st, const TplNode *node)
 {
 	const TplValue *argv[8];
-	int			i;
+	int				i;
 
 	for (i = 1; i < node->nargs && i <= 8; i++)
 		argv[i - 1] = eval_arg(st, &node->args[i]);
@@ -334,7 +334,7 @@ render_var(TplRenderState *st, const TplNode *node)
 static bool
 render_with(TplRenderState *st, const TplNodeList *body, const TplValue *v)
 {
-	bool		ok;
+	bool ok;
 
 	if (push_frame(st, v) == NULL)
 		return false;
@@ -346,8 +346,8 @@ render_with(TplRenderState *st, const TplNodeList *body, const TplValue *v)
 static bool
 render_array(TplRenderState *st, const TplNode *node, const TplValue *v)
 {
-	CtxFrame   *f;
-	size_t		i;
+	CtxFrame *f;
+	size_t	  i;
 
 	if ((f = push_frame(st, NULL)) == NULL)
 		return false;
@@ -365,8 +365,8 @@ render_array(TplRenderState *st, const TplNode *node, const TplValue *v)
 static bool
 render_object_each(TplRenderState *st, const TplNode *node, const TplValue *v)
 {
-	CtxFrame   *f;
-	size_t		i;
+	CtxFrame *f;
+	size_t	  i;
 
 	if ((f = push_frame(st, NULL)) == NULL)
 		return false;
@@ -457,8 +457,9 @@ render_node(TplRenderState *st, const TplNode *node)
 			return render_with(st, &node->body, v);
 		case N_IFEQUALS:
 			return render_list(st, tpl_values_equal(eval_arg(st, &node->args[1]),
-													eval_arg(st, &node->args[2])) ?
-							   &node->body : &node->inverse);
+													eval_arg(st, &node->args[2]))
+									   ? &node->body
+									   : &node->inverse);
 		case N_PARTIAL:
 			return render_partial(st, node);
 	}
@@ -468,7 +469,7 @@ render_node(TplRenderState *st, const TplNode *node)
 static bool
 render_list(TplRenderState *st, const TplNodeList *list)
 {
-	int			i;
+	int i;
 
 	for (i = 0; i < list->n; i++)
 		if (!render_node(st, list->nodes[i]))
@@ -487,10 +488,10 @@ static char *
 indent_source(TplRenderState *st, const char *src, size_t len,
 			  const char *indent, size_t ilen, size_t *outlen)
 {
-	size_t		lines = 1;
-	size_t		i;
-	size_t		o = 0;
-	char	   *out;
+	size_t lines = 1;
+	size_t i;
+	size_t o = 0;
+	char  *out;
 
 	for (i = 0; i < len; i++)
 		if (src[i] == '\n')
@@ -515,9 +516,9 @@ static TplTemplate *
 compile_partial(TplRenderState *st, const TplNode *node, const TplValue *src)
 {
 	PartialCache *pc;
-	const char *text = src->str;
-	size_t		len = src->len;
-	TplError	perr;
+	const char	 *text = src->str;
+	size_t		  len = src->len;
+	TplError	  perr;
 
 	for (pc = st->pcache; pc != NULL; pc = pc->next)
 		if (pc->nlen == node->len && memcmp(pc->name, node->text, pc->nlen) == 0 &&
@@ -558,15 +559,15 @@ compile_partial(TplRenderState *st, const TplNode *node, const TplValue *src)
 static bool
 render_partial(TplRenderState *st, const TplNode *node)
 {
-	const TplValue *src = tpl_value_get(st->partials, node->text, node->len);
+	const TplValue	  *src = tpl_value_get(st->partials, node->text, node->len);
 	const TplTemplate *ptpl;
-	const char *save_src = st->cur_src;
-	const char *save_name = st->cur_partial;
-	size_t		save_len = st->cur_partial_len;
-	bool		ok;
+	const char		  *save_src = st->cur_src;
+	const char		  *save_name = st->cur_partial;
+	size_t			   save_len = st->cur_partial_len;
+	bool			   ok;
 
 	if (src == NULL || src->type != TV_STRING)
-		return true;			/* mustache: a missing partial is empty */
+		return true; /* mustache: a missing partial is empty */
 	if (st->partial_depth >= st->opts->limits.max_partial_depth)
 	{
 		tpl_set_error(st->err, TPL_ERR_LIMIT_PARTIAL,
@@ -593,7 +594,7 @@ render_partial(TplRenderState *st, const TplNode *node)
 static bool
 check_strict(TplRenderState *st, const TplTemplate *tpl)
 {
-	size_t		i;
+	size_t i;
 
 	for (i = 0; i < tpl->vars.n; i++)
 	{
@@ -611,7 +612,7 @@ check_strict(TplRenderState *st, const TplTemplate *tpl)
 static bool
 check_partials(TplRenderState *st)
 {
-	size_t		i;
+	size_t i;
 
 	if (st->partials == NULL)
 		return true;
@@ -640,9 +641,9 @@ tpl_render_value(const TplTemplate *tpl, const TplValue *vars,
 				 const TplAllocator *alloc, TplBuf *out, TplError *err)
 {
 	static const TplValue empty_object = {TV_OBJECT};
-	TplRenderState st;
-	PartialCache *pc;
-	bool		ok;
+	TplRenderState		  st;
+	PartialCache		 *pc;
+	bool				  ok;
 
 	memset(err, 0, sizeof(*err));
 	memset(&st, 0, sizeof(st));
@@ -658,10 +659,10 @@ tpl_render_value(const TplTemplate *tpl, const TplValue *vars,
 	tpl_buf_init(&st.tmp, alloc, opts->limits.max_output_size);
 	/* the empty append allocates, so even an empty result is a C string */
 	ok = check_partials(&st) &&
-		(!opts->strict || check_strict(&st, tpl)) &&
-		push_frame(&st, st.root) != NULL &&
-		tpl_buf_append(out, "", 0, err) &&
-		render_list(&st, &tpl->root);
+		 (!opts->strict || check_strict(&st, tpl)) &&
+		 push_frame(&st, st.root) != NULL &&
+		 tpl_buf_append(out, "", 0, err) &&
+		 render_list(&st, &tpl->root);
 	for (pc = st.pcache; pc != NULL; pc = pc->next)
 		tpl_free(pc->tpl);
 	tpl_buf_free(&st.tmp);

@@ -34,20 +34,20 @@ PG_FUNCTION_INFO_V1(flowcomm_template_check);
 PG_FUNCTION_INFO_V1(flowcomm_template_variables);
 PG_FUNCTION_INFO_V1(flowcomm_html_to_text);
 
-#define CACHE_ENTRIES	64
+#define CACHE_ENTRIES 64
 
 typedef struct CacheEntry
 {
-	uint32		hash;
-	uint64		last_used;
-	MemoryContext cxt;			/* owns the compiled template */
-	TplAllocator alloc;
-	TplTemplate *tpl;
+	uint32		  hash;
+	uint64		  last_used;
+	MemoryContext cxt; /* owns the compiled template */
+	TplAllocator  alloc;
+	TplTemplate	 *tpl;
 } CacheEntry;
 
 static MemoryContext cache_cxt = NULL;
-static CacheEntry cache[CACHE_ENTRIES];
-static uint64 cache_clock = 0;
+static CacheEntry	 cache[CACHE_ENTRIES];
+static uint64		 cache_clock = 0;
 
 /* GUCs (kB for sizes) */
 static bool gucs_defined = false;
@@ -119,8 +119,8 @@ pg_release(void *ctx, void *ptr)
 static bool
 pg_tz_offset(void *ctx, const char *name, int64_t utc, int *offset)
 {
-	pg_tz	   *tz = pg_tzset(name);
-	pg_time_t	t = (pg_time_t) utc;
+	pg_tz		 *tz = pg_tzset(name);
+	pg_time_t	  t = (pg_time_t) utc;
 	struct pg_tm *tm;
 
 	if (tz == NULL || (tm = pg_localtime(&t, tz)) == NULL)
@@ -198,9 +198,9 @@ entry_matches(const CacheEntry *e, uint32 hash, const char *src, size_t len,
 	const TplTemplate *t = e->tpl;
 
 	return t != NULL && e->hash == hash && t->src_len == len &&
-		t->limits.max_depth == limits->max_depth &&
-		t->limits.max_template_size == limits->max_template_size &&
-		memcmp(t->src, src, len) == 0;
+		   t->limits.max_depth == limits->max_depth &&
+		   t->limits.max_template_size == limits->max_template_size &&
+		   memcmp(t->src, src, len) == 0;
 }
 
 static CacheEntry *
@@ -245,7 +245,7 @@ get_template(const char *src, size_t len, const TplLimits *limits)
 	e->cxt = AllocSetContextCreate(cache_cxt, "flowcomm template",
 								   ALLOCSET_SMALL_SIZES);
 	e->alloc.alloc = pg_alloc;
-	e->alloc.release = NULL;	/* the context goes as a whole */
+	e->alloc.release = NULL; /* the context goes as a whole */
 	e->alloc.ctx = e->cxt;
 	e->tpl = tpl_compile(src, len, limits, &e->alloc, &err);
 	if (e->tpl == NULL)
@@ -264,7 +264,7 @@ get_template(const char *src, size_t len, const TplLimits *limits)
 static TplEscape
 escape_arg(FunctionCallInfo fcinfo, int argno)
 {
-	char	   *s;
+	char *s;
 
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return TPL_ESCAPE_HTML;
@@ -277,7 +277,7 @@ escape_arg(FunctionCallInfo fcinfo, int argno)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid value for parameter \"escape\": \"%s\"", s),
 			 errhint("Use \"html\" for e-mail or \"none\" for SMS and chat channels.")));
-	return TPL_ESCAPE_HTML;		/* keep compiler quiet */
+	return TPL_ESCAPE_HTML; /* keep compiler quiet */
 }
 
 /* ---------- jsonb to TplValue ---------- */
@@ -322,15 +322,15 @@ scalar_value(TplArena *arena, const JsonbValue *jv, TplValue *v)
 typedef struct BuildFrame
 {
 	TplValue   *container;
-	const char *key;			/* pending object key */
+	const char *key; /* pending object key */
 	int			keylen;
 } BuildFrame;
 
 static TplValue *
 new_container(TplArena *arena, const JsonbValue *jv, JsonbIteratorToken tok)
 {
-	TplValue   *v = tpl_arena_alloc(arena, sizeof(TplValue));
-	int			n = (tok == WJB_BEGIN_OBJECT) ? jv->val.object.nPairs : jv->val.array.nElems;
+	TplValue *v = tpl_arena_alloc(arena, sizeof(TplValue));
+	int		  n = (tok == WJB_BEGIN_OBJECT) ? jv->val.object.nPairs : jv->val.array.nElems;
 
 	if (v == NULL)
 		return NULL;
@@ -348,7 +348,7 @@ new_container(TplArena *arena, const JsonbValue *jv, JsonbIteratorToken tok)
 static void
 attach(BuildFrame *f, TplValue *child)
 {
-	TplValue   *c = f->container;
+	TplValue *c = f->container;
 
 	if (c->type == TV_OBJECT)
 	{
@@ -364,17 +364,17 @@ attach(BuildFrame *f, TplValue *child)
 static const TplValue *
 jsonb_to_value(TplArena *arena, Jsonb *jb)
 {
-	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIterator	  *it = JsonbIteratorInit(&jb->root);
 	JsonbIteratorToken tok;
-	JsonbValue	jv;
-	BuildFrame *stack = NULL;
-	int			depth = 0;
-	int			cap = 0;
-	TplValue   *root = NULL;
+	JsonbValue		   jv;
+	BuildFrame		  *stack = NULL;
+	int				   depth = 0;
+	int				   cap = 0;
+	TplValue		  *root = NULL;
 
 	while ((tok = JsonbIteratorNext(&it, &jv, false)) != WJB_DONE)
 	{
-		TplValue   *v;
+		TplValue *v;
 
 		if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
 		{
@@ -403,8 +403,7 @@ jsonb_to_value(TplArena *arena, Jsonb *jb)
 			if (depth == cap)
 			{
 				cap = cap ? cap * 2 : 16;
-				stack = stack ? repalloc(stack, cap * sizeof(BuildFrame)) :
-					palloc(cap * sizeof(BuildFrame));
+				stack = stack ? repalloc(stack, cap * sizeof(BuildFrame)) : palloc(cap * sizeof(BuildFrame));
 			}
 			stack[depth].container = v;
 			stack[depth].key = NULL;
@@ -422,7 +421,7 @@ static const TplValue *
 jsonb_arg(FunctionCallInfo fcinfo, int argno, TplArena *arena,
 		  const char *what, bool must_be_object)
 {
-	Jsonb	   *jb;
+	Jsonb *jb;
 
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return NULL;
@@ -440,18 +439,18 @@ jsonb_arg(FunctionCallInfo fcinfo, int argno, TplArena *arena,
 Datum
 flowcomm_render(PG_FUNCTION_ARGS)
 {
-	TplRenderOptions opts;
+	TplRenderOptions   opts;
 	const TplTemplate *tpl;
-	text	   *src;
-	const TplValue *vars;
-	const TplValue *partials;
-	MemoryContext work;
-	MemoryContext old;
-	TplAllocator alloc;
-	TplArena	arena;
-	TplBuf		out;
-	TplError	err;
-	text	   *result;
+	text			  *src;
+	const TplValue	  *vars;
+	const TplValue	  *partials;
+	MemoryContext	   work;
+	MemoryContext	   old;
+	TplAllocator	   alloc;
+	TplArena		   arena;
+	TplBuf			   out;
+	TplError		   err;
+	text			  *result;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -488,8 +487,8 @@ flowcomm_render(PG_FUNCTION_ARGS)
 Datum
 flowcomm_template_check(PG_FUNCTION_ARGS)
 {
-	text	   *src = PG_GETARG_TEXT_PP(0);
-	TplLimits	limits;
+	text	 *src = PG_GETARG_TEXT_PP(0);
+	TplLimits limits;
 
 	current_limits(&limits);
 	(void) get_template(VARDATA_ANY(src), VARSIZE_ANY_EXHDR(src), &limits);
@@ -500,11 +499,11 @@ flowcomm_template_check(PG_FUNCTION_ARGS)
 Datum
 flowcomm_template_variables(PG_FUNCTION_ARGS)
 {
-	text	   *src = PG_GETARG_TEXT_PP(0);
-	TplLimits	limits;
+	text			 *src = PG_GETARG_TEXT_PP(0);
+	TplLimits		  limits;
 	const TplStrList *vars;
-	Datum	   *elems;
-	size_t		i;
+	Datum			 *elems;
+	size_t			  i;
 
 	current_limits(&limits);
 	vars = tpl_variables(get_template(VARDATA_ANY(src), VARSIZE_ANY_EXHDR(src),
@@ -521,10 +520,10 @@ flowcomm_template_variables(PG_FUNCTION_ARGS)
 Datum
 flowcomm_html_to_text(PG_FUNCTION_ARGS)
 {
-	text	   *html = PG_GETARG_TEXT_PP(0);
+	text		*html = PG_GETARG_TEXT_PP(0);
 	TplAllocator alloc;
-	TplBuf		out;
-	TplError	err;
+	TplBuf		 out;
+	TplError	 err;
 
 	alloc.alloc = pg_alloc;
 	alloc.release = pg_release;

@@ -20,7 +20,7 @@
 const TplValue *
 tpl_value_get(const TplValue *obj, const char *key, size_t klen)
 {
-	size_t		i;
+	size_t i;
 
 	if (obj == NULL || obj->type != TV_OBJECT)
 		return NULL;
@@ -90,9 +90,9 @@ bool
 tpl_values_equal(const TplValue *a, const TplValue *b)
 {
 	const TplValue *tmp;
-	char		buf[64];
-	char	   *end;
-	double		d;
+	char			buf[64];
+	char		   *end;
+	double			d;
 
 	if (a == NULL || b == NULL)
 		return (a == NULL || a->type == TV_NULL) && (b == NULL || b->type == TV_NULL);

@@ -68,7 +68,7 @@ flowcomm_fill_uuid_v7(pg_uuid_t *out)
 	b[5] = (uint8) ms;
 	b[6] = (uint8) (0x70 | ((seq_in_ms >> 8) & 0x0F));
 	b[7] = (uint8) (seq_in_ms & 0xFF);
-	b[8] = (uint8) ((b[8] & 0x3F) | 0x80);	/* RFC 4122 variant */
+	b[8] = (uint8) ((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
 }
 
 /*
@@ -77,7 +77,7 @@ flowcomm_fill_uuid_v7(pg_uuid_t *out)
 Datum
 flowcomm_uuid_v7(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+	pg_uuid_t *u = palloc(sizeof(pg_uuid_t));
 
 	flowcomm_fill_uuid_v7(u);
 	PG_RETURN_UUID_P(u);

@@ -33,7 +33,7 @@ set_error(FcError *err, FcErrorCode code, const char *message)
 static void *
 fc_alloc(const FcAllocator *a, size_t size, FcError *err)
 {
-	void	   *p = a->alloc(a->ctx, size > 0 ? size : 1);
+	void *p = a->alloc(a->ctx, size > 0 ? size : 1);
 
 	if (p == NULL)
 		set_error(err, FC_ERR_OOM, "out of memory");
@@ -56,14 +56,14 @@ bool
 fc_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *) s;
-	size_t		i = 0;
+	size_t				 i = 0;
 
 	while (i < len)
 	{
 		unsigned char c = p[i];
-		size_t		n;
-		uint32_t	cp;
-		size_t		k;
+		size_t		  n;
+		uint32_t	  cp;
+		size_t		  k;
 
 		if (c == 0)
 			return false;
@@ -127,8 +127,8 @@ hex_value(unsigned char c)
 static size_t
 form_decode(const char *src, size_t len, char *dst)
 {
-	size_t		i;
-	size_t		o = 0;
+	size_t i;
+	size_t o = 0;
 
 	for (i = 0; i < len; i++)
 	{
@@ -138,8 +138,8 @@ form_decode(const char *src, size_t len, char *dst)
 			dst[o++] = ' ';
 		else if (c == '%')
 		{
-			int			hi;
-			int			lo;
+			int hi;
+			int lo;
 
 			if (len - i < 3)
 				return (size_t) -1;
@@ -165,11 +165,11 @@ static bool
 decode_field(const char *src, size_t len, char **buf, char **out, size_t *out_len,
 			 const char *what, FcError *err)
 {
-	size_t		n = form_decode(src, len, *buf);
+	size_t n = form_decode(src, len, *buf);
 
 	if (n == (size_t) -1)
 	{
-		char		msg[96];
+		char msg[96];
 
 		snprintf(msg, sizeof(msg), "bad percent escape in a parameter %s", what);
 		set_error(err, FC_ERR_MALFORMED, msg);
@@ -177,7 +177,7 @@ decode_field(const char *src, size_t len, char **buf, char **out, size_t *out_le
 	}
 	if (!fc_utf8_valid(*buf, n))
 	{
-		char		msg[96];
+		char msg[96];
 
 		snprintf(msg, sizeof(msg), "a parameter %s is not valid UTF-8 text", what);
 		set_error(err, FC_ERR_MALFORMED, msg);
@@ -198,11 +198,11 @@ decode_field(const char *src, size_t len, char **buf, char **out, size_t *out_le
 bool
 fc_form_parse(const char *body, size_t len, const FcAllocator *a, FcForm *form, FcError *err)
 {
-	size_t		maxpairs = 1;
-	size_t		i;
-	size_t		start = 0;
-	char	   *strings;
-	char	   *cursor;
+	size_t maxpairs = 1;
+	size_t i;
+	size_t start = 0;
+	char  *strings;
+	char  *cursor;
 
 	form->pairs = NULL;
 	form->npairs = 0;
@@ -307,7 +307,7 @@ fc_form_free(FcForm *form, const FcAllocator *a)
 static int
 bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-	int			c = memcmp(a, b, alen < blen ? alen : blen);
+	int c = memcmp(a, b, alen < blen ? alen : blen);
 
 	if (c != 0)
 		return c;
@@ -319,7 +319,7 @@ pair_cmp(const void *x, const void *y)
 {
 	const FcFormPair *a = *(const FcFormPair *const *) x;
 	const FcFormPair *b = *(const FcFormPair *const *) y;
-	int			c = bytes_cmp(a->name, a->name_len, b->name, b->name_len);
+	int				  c = bytes_cmp(a->name, a->name_len, b->name, b->name_len);
 
 	if (c != 0)
 		return c;
@@ -338,11 +338,11 @@ fc_twilio_signature(const char *url, size_t url_len,
 					FcError *err)
 {
 	const FcFormPair **sorted = NULL;
-	FcHmac		h;
-	uint8_t		mac[FC_MAC_MAX_LEN];
-	size_t		maclen;
-	size_t		i;
-	bool		ok;
+	FcHmac			   h;
+	uint8_t			   mac[FC_MAC_MAX_LEN];
+	size_t			   maclen;
+	size_t			   i;
+	bool			   ok;
 
 	if (npairs > 0)
 	{
@@ -362,7 +362,7 @@ fc_twilio_signature(const char *url, size_t url_len,
 	ok = fc_hmac_update(&h, url, url_len);
 	for (i = 0; ok && i < npairs; i++)
 		ok = fc_hmac_update(&h, sorted[i]->name, sorted[i]->name_len) &&
-			fc_hmac_update(&h, sorted[i]->value, sorted[i]->value_len);
+			 fc_hmac_update(&h, sorted[i]->value, sorted[i]->value_len);
 	fc_release(a, sorted);
 	if (!ok)
 	{
@@ -392,8 +392,8 @@ fc_twilio_signature_matches(const char *url, size_t url_len,
 							const char *signature, size_t sig_len,
 							const FcAllocator *a, FcError *err)
 {
-	char		expected[64];
-	size_t		explen;
+	char   expected[64];
+	size_t explen;
 
 	err->code = FC_OK;
 	err->message[0] = '\0';
@@ -424,8 +424,8 @@ fc_sendgrid_message_id_len(const char *id, size_t len)
 bool
 fc_parse_unix_seconds(const char *s, size_t len, int64_t *out)
 {
-	int64_t		v = 0;
-	size_t		i;
+	int64_t v = 0;
+	size_t	i;
 
 	if (len == 0 || len > 12)
 		return false;
@@ -450,9 +450,9 @@ fc_sendgrid_verify(const char *public_key, size_t key_len,
 				   const char *payload, size_t payload_len,
 				   FcError *err)
 {
-	uint8_t		sig[FC_SIGNATURE_MAX_TEXT];
-	size_t		siglen;
-	FcVerify	v;
+	uint8_t	 sig[FC_SIGNATURE_MAX_TEXT];
+	size_t	 siglen;
+	FcVerify v;
 
 	err->code = FC_OK;
 	err->message[0] = '\0';
@@ -494,13 +494,13 @@ fc_sendgrid_verify(const char *public_key, size_t key_len,
 static bool
 key_id_valid(const char *k, size_t len)
 {
-	size_t		i;
+	size_t i;
 
 	if (len == 0 || len > FC_PAYLINK_KEY_ID_MAX)
 		return false;
 	for (i = 0; i < len; i++)
 	{
-		char		c = k[i];
+		char c = k[i];
 
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 			  (c >= '0' && c <= '9') || c == '_' || c == '-'))
@@ -513,7 +513,7 @@ static bool
 paylink_mac(const char *signed_part, size_t len, const uint8_t *secret, size_t secret_len,
 			uint8_t *mac, FcError *err)
 {
-	size_t		maclen;
+	size_t maclen;
 
 	if (!fc_hmac(FC_DIGEST_SHA256, secret, secret_len, signed_part, len, mac, &maclen))
 	{
@@ -534,12 +534,12 @@ fc_paylink_sign(const char *key_id, size_t key_id_len,
 				const char *payload, size_t payload_len,
 				const FcAllocator *a, size_t *token_len, FcError *err)
 {
-	size_t		plen = fc_base64_encoded_len(payload_len, true);
-	size_t		mlen = fc_base64_encoded_len(FC_SHA256_LEN, true);
-	size_t		total = key_id_len + 1 + plen + 1 + mlen;
-	uint8_t		mac[FC_MAC_MAX_LEN];
-	char	   *tok;
-	size_t		o;
+	size_t	plen = fc_base64_encoded_len(payload_len, true);
+	size_t	mlen = fc_base64_encoded_len(FC_SHA256_LEN, true);
+	size_t	total = key_id_len + 1 + plen + 1 + mlen;
+	uint8_t mac[FC_MAC_MAX_LEN];
+	char   *tok;
+	size_t	o;
 
 	err->code = FC_OK;
 	if (!key_id_valid(key_id, key_id_len))
@@ -599,12 +599,12 @@ bool
 fc_paylink_split(const char *token, size_t len, const FcAllocator *a,
 				 FcPaylinkParts *parts, FcError *err)
 {
-	size_t		d1;
-	size_t		d2;
-	uint8_t		mac[FC_SHA256_LEN + 3];
-	size_t		maclen;
-	char	   *payload;
-	size_t		plen;
+	size_t	d1;
+	size_t	d2;
+	uint8_t mac[FC_SHA256_LEN + 3];
+	size_t	maclen;
+	char   *payload;
+	size_t	plen;
 
 	err->code = FC_OK;
 	parts->payload = NULL;
@@ -652,11 +652,11 @@ bool
 fc_paylink_mac_matches(const char *token, size_t len,
 					   const uint8_t *secret, size_t secret_len, FcError *err)
 {
-	size_t		d1;
-	size_t		d2;
-	uint8_t		given[FC_SHA256_LEN + 3];
-	size_t		givenlen;
-	uint8_t		expected[FC_MAC_MAX_LEN];
+	size_t	d1;
+	size_t	d2;
+	uint8_t given[FC_SHA256_LEN + 3];
+	size_t	givenlen;
+	uint8_t expected[FC_MAC_MAX_LEN];
 
 	err->code = FC_OK;
 	if (len > FC_PAYLINK_MAX_TOKEN || !find_dots(token, len, &d1, &d2) ||

@@ -26,21 +26,21 @@
 #include "crypto.h"
 
 /* Limits on unauthenticated input */
-#define FC_FORM_MAX_BODY		(256 * 1024)
-#define FC_FORM_MAX_PAIRS		500
-#define FC_SIGNATURE_MAX_TEXT	512
-#define FC_PAYLINK_MAX_TOKEN	2048
-#define FC_PAYLINK_KEY_ID_MAX	32
+#define FC_FORM_MAX_BODY	  (256 * 1024)
+#define FC_FORM_MAX_PAIRS	  500
+#define FC_SIGNATURE_MAX_TEXT 512
+#define FC_PAYLINK_MAX_TOKEN  2048
+#define FC_PAYLINK_KEY_ID_MAX 32
 
 typedef enum FcErrorCode
 {
 	FC_OK = 0,
-	FC_ERR_MALFORMED,			/* input is not what the format requires */
-	FC_ERR_LIMIT,				/* input exceeds a size limit */
-	FC_ERR_SIGNATURE,			/* authentication failed */
-	FC_ERR_KEY,					/* configured key unusable */
-	FC_ERR_CRYPTO,				/* OpenSSL failure */
-	FC_ERR_OOM					/* allocator returned NULL */
+	FC_ERR_MALFORMED, /* input is not what the format requires */
+	FC_ERR_LIMIT,	  /* input exceeds a size limit */
+	FC_ERR_SIGNATURE, /* authentication failed */
+	FC_ERR_KEY,		  /* configured key unusable */
+	FC_ERR_CRYPTO,	  /* OpenSSL failure */
+	FC_ERR_OOM		  /* allocator returned NULL */
 } FcErrorCode;
 
 typedef struct FcError
@@ -51,18 +51,18 @@ typedef struct FcError
 
 typedef struct FcAllocator
 {
-	void	   *(*alloc) (void *ctx, size_t size);
-	void		(*release) (void *ctx, void *ptr);	/* may be NULL */
-	void	   *ctx;
+	void *(*alloc)(void *ctx, size_t size);
+	void (*release)(void *ctx, void *ptr); /* may be NULL */
+	void *ctx;
 } FcAllocator;
 
 /* One decoded name=value pair; both NUL-terminated, lengths exclude it */
 typedef struct FcFormPair
 {
-	char	   *name;
-	size_t		name_len;
-	char	   *value;
-	size_t		value_len;
+	char  *name;
+	size_t name_len;
+	char  *value;
+	size_t value_len;
 } FcFormPair;
 
 typedef struct FcForm
@@ -89,19 +89,19 @@ extern bool fc_twilio_signature_matches(const char *url, size_t url_len,
 										const FcAllocator *a, FcError *err);
 
 extern size_t fc_sendgrid_message_id_len(const char *id, size_t len);
-extern bool fc_parse_unix_seconds(const char *s, size_t len, int64_t *out);
-extern bool fc_sendgrid_verify(const char *public_key, size_t key_len,
-							   const char *signature, size_t sig_len,
-							   const char *timestamp, size_t ts_len,
-							   const char *payload, size_t payload_len,
-							   FcError *err);
+extern bool	  fc_parse_unix_seconds(const char *s, size_t len, int64_t *out);
+extern bool	  fc_sendgrid_verify(const char *public_key, size_t key_len,
+								 const char *signature, size_t sig_len,
+								 const char *timestamp, size_t ts_len,
+								 const char *payload, size_t payload_len,
+								 FcError *err);
 
 /* Payment-link tokens: <key id>.<base64url payload>.<base64url HMAC-SHA256> */
 typedef struct FcPaylinkParts
 {
-	const char *key_id;			/* points into the token */
+	const char *key_id; /* points into the token */
 	size_t		key_id_len;
-	char	   *payload;		/* decoded, NUL-terminated, allocated */
+	char	   *payload; /* decoded, NUL-terminated, allocated */
 	size_t		payload_len;
 } FcPaylinkParts;
 
@@ -109,10 +109,10 @@ extern char *fc_paylink_sign(const char *key_id, size_t key_id_len,
 							 const uint8_t *secret, size_t secret_len,
 							 const char *payload, size_t payload_len,
 							 const FcAllocator *a, size_t *token_len, FcError *err);
-extern bool fc_paylink_split(const char *token, size_t len, const FcAllocator *a,
-							 FcPaylinkParts *parts, FcError *err);
-extern bool fc_paylink_mac_matches(const char *token, size_t len,
-								   const uint8_t *secret, size_t secret_len,
-								   FcError *err);
+extern bool	 fc_paylink_split(const char *token, size_t len, const FcAllocator *a,
+							  FcPaylinkParts *parts, FcError *err);
+extern bool	 fc_paylink_mac_matches(const char *token, size_t len,
+									const uint8_t *secret, size_t secret_len,
+									FcError *err);
 
-#endif							/* FLOWCOMM_WEBHOOK_CORE_H */
+#endif /* FLOWCOMM_WEBHOOK_CORE_H */

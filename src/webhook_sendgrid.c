@@ -28,11 +28,11 @@
 PG_FUNCTION_INFO_V1(flowcomm_sendgrid_verify);
 PG_FUNCTION_INFO_V1(flowcomm_sendgrid_message_id);
 
-char	   *flowcomm_sendgrid_public_key = NULL;
-int			flowcomm_webhook_max_age = 300;
-char	   *flowcomm_webhook_base_url = NULL;
-char	   *flowcomm_payment_base_url = NULL;
-int			flowcomm_payment_key_grace = 30 * 24 * 3600;
+char *flowcomm_sendgrid_public_key = NULL;
+int	  flowcomm_webhook_max_age = 300;
+char *flowcomm_webhook_base_url = NULL;
+char *flowcomm_payment_base_url = NULL;
+int	  flowcomm_payment_key_grace = 30 * 24 * 3600;
 
 /* ------------------------------------------------------------ allocator */
 
@@ -132,8 +132,8 @@ flowcomm_webhook_guc_init(void)
 static void
 check_freshness(int64 ts)
 {
-	int64		now = (int64) timestamptz_to_time_t(GetCurrentTimestamp());
-	int64		age = now - ts;
+	int64 now = (int64) timestamptz_to_time_t(GetCurrentTimestamp());
+	int64 age = now - ts;
 
 	if (age > flowcomm_webhook_max_age)
 		ereport(ERROR,
@@ -241,8 +241,8 @@ flowcomm_sendgrid_verify(PG_FUNCTION_ARGS)
 Datum
 flowcomm_sendgrid_message_id(PG_FUNCTION_ARGS)
 {
-	text	   *id = PG_GETARG_TEXT_PP(0);
-	size_t		len = fc_sendgrid_message_id_len(VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
+	text  *id = PG_GETARG_TEXT_PP(0);
+	size_t len = fc_sendgrid_message_id_len(VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
 
 	if (len == 0)
 		PG_RETURN_NULL();

@@ -46,15 +46,15 @@ text_array(Datum *items, int n)
 Datum
 flowcomm_form_decode(PG_FUNCTION_ARGS)
 {
-	text	   *body = PG_GETARG_TEXT_PP(0);
-	TupleDesc	tupdesc;
-	FcForm		form;
-	FcError		err;
-	Datum	   *names;
-	Datum	   *vals;
-	Datum		result[2];
-	bool		nulls[2] = {false, false};
-	size_t		i;
+	text	 *body = PG_GETARG_TEXT_PP(0);
+	TupleDesc tupdesc;
+	FcForm	  form;
+	FcError	  err;
+	Datum	 *names;
+	Datum	 *vals;
+	Datum	  result[2];
+	bool	  nulls[2] = {false, false};
+	size_t	  i;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
@@ -96,9 +96,9 @@ flowcomm_form_decode(PG_FUNCTION_ARGS)
 static int
 text_items(ArrayType *arr, Datum **items, const char *what)
 {
-	bool	   *nulls;
-	int			n;
-	int			i;
+	bool *nulls;
+	int	  n;
+	int	  i;
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
@@ -156,8 +156,8 @@ flowcomm_twilio_signature_valid(PG_FUNCTION_ARGS)
 	pairs = palloc(sizeof(FcFormPair) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
-		text	   *nm = DatumGetTextPP(names[i]);
-		text	   *v = DatumGetTextPP(vals[i]);
+		text *nm = DatumGetTextPP(names[i]);
+		text *v = DatumGetTextPP(vals[i]);
 
 		pairs[i].name = VARDATA_ANY(nm);
 		pairs[i].name_len = VARSIZE_ANY_EXHDR(nm);

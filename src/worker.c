@@ -36,28 +36,28 @@
 
 #include "flowcomm.h"
 
-#define RESULT_FLUSH_COUNT	200
-#define RESULT_FLUSH_MS		20
-#define BUSY_POLL_MS		10
-#define SHUTDOWN_GRACE_MS	5000
+#define RESULT_FLUSH_COUNT	  200
+#define RESULT_FLUSH_MS		  20
+#define BUSY_POLL_MS		  10
+#define SHUTDOWN_GRACE_MS	  5000
 #define NO_EXTENSION_SLEEP_MS 5000
-#define RECOVER_EVERY_MS	1000
+#define RECOVER_EVERY_MS	  1000
 
 /* Worker-lifetime state. */
 typedef struct WorkerState
 {
-	int			slot;
-	FcHttp	   *http;
-	MemoryContext jobs_cxt;		/* parent of one context per claimed job */
-	MemoryContext loop_cxt;		/* reset every loop */
-	FcJob	  **results;		/* finished jobs waiting to be written */
-	int			n_results;
-	int			results_cap;
-	TimestampTz first_result_at;
-	TimestampTz next_claim_at;	/* poll timer: claim even without a wakeup */
-	TimestampTz next_recover_at;
-	TimestampTz last_automation_at;	/* scheduled reminders (automation.c) */
-	bool		more_work;		/* the last claim was full */
+	int			  slot;
+	FcHttp		 *http;
+	MemoryContext jobs_cxt; /* parent of one context per claimed job */
+	MemoryContext loop_cxt; /* reset every loop */
+	FcJob		**results;	/* finished jobs waiting to be written */
+	int			  n_results;
+	int			  results_cap;
+	TimestampTz	  first_result_at;
+	TimestampTz	  next_claim_at; /* poll timer: claim even without a wakeup */
+	TimestampTz	  next_recover_at;
+	TimestampTz	  last_automation_at; /* scheduled reminders (automation.c) */
+	bool		  more_work;		  /* the last claim was full */
 } WorkerState;
 
 static void attach_slot(int slot, Oid dboid);
@@ -148,7 +148,7 @@ wait_for_extension(int slot)
 {
 	for (;;)
 	{
-		bool		present;
+		bool present;
 
 		process_signals();
 		if (ShutdownRequestPending)
@@ -203,7 +203,7 @@ flush_results(WorkerState *ws)
 static void
 dispatch_job(WorkerState *ws, FcJob *job)
 {
-	double		wait = 0;
+	double wait = 0;
 
 	if (job->cancelled)
 	{
@@ -219,7 +219,7 @@ dispatch_job(WorkerState *ws, FcJob *job)
 		return;
 	}
 	if (!fc_http_start(ws->http, job))
-		add_result(ws, job);	/* the builder set a permanent failure */
+		add_result(ws, job); /* the builder set a permanent failure */
 }
 
 /*
@@ -229,7 +229,7 @@ dispatch_job(WorkerState *ws, FcJob *job)
 static int
 claim_size(WorkerState *ws)
 {
-	int			free_slots = fc_max_in_flight - fc_http_in_flight(ws->http);
+	int free_slots = fc_max_in_flight - fc_http_in_flight(ws->http);
 
 	return Max(0, Min(Min(fc_batch_size, free_slots), fc_http_room(ws->http)));
 }
@@ -315,9 +315,9 @@ claim_and_start(WorkerState *ws)
 static void
 drive_http(WorkerState *ws, long timeout_ms)
 {
-	int			cap = fc_http_in_flight(ws->http);
-	FcJob	  **done;
-	int			n;
+	int		cap = fc_http_in_flight(ws->http);
+	FcJob **done;
+	int		n;
 
 	if (cap == 0)
 		return;
@@ -330,8 +330,8 @@ drive_http(WorkerState *ws, long timeout_ms)
 static long
 idle_timeout_ms(WorkerState *ws)
 {
-	long		secs;
-	int			usecs;
+	long secs;
+	int	 usecs;
 
 	TimestampDifference(GetCurrentTimestamp(), ws->next_claim_at, &secs, &usecs);
 	return Max(1, Min((long) fc_poll_interval_ms, secs * 1000 + usecs / 1000));
@@ -355,15 +355,15 @@ shutdown_drain(WorkerState *ws)
 	}
 	if (fc_http_in_flight(ws->http) > 0)
 	{
-		int			cap = fc_http_in_flight(ws->http);
-		FcJob	  **left = palloc(sizeof(FcJob *) * cap);
-		int			n = fc_http_abandon_all(ws->http, left, cap);
+		int		cap = fc_http_in_flight(ws->http);
+		FcJob **left = palloc(sizeof(FcJob *) * cap);
+		int		n = fc_http_abandon_all(ws->http, left, cap);
 
 		for (int i = 0; i < n; i++)
 		{
 			if (left[i]->outcome != FC_OUT_UNCERTAIN)
 			{
-				add_result(ws, left[i]);	/* never left: plain handback */
+				add_result(ws, left[i]); /* never left: plain handback */
 				continue;
 			}
 			left[i]->error_code = MemoryContextStrdup(left[i]->cxt, "uncertain");
@@ -381,8 +381,8 @@ shutdown_drain(WorkerState *ws)
 void
 flowcomm_worker_main(Datum main_arg)
 {
-	WorkerState ws;
-	Oid			dboid;
+	WorkerState	  ws;
+	Oid			  dboid;
 	MemoryContext oldcxt;
 
 	memset(&ws, 0, sizeof(ws));

@@ -25,7 +25,7 @@
 #define DEFAULT_RETRY_AFTER 1
 
 static double jittered(int seconds);
-static char *clean_message(FcJob *job, const char *msg);
+static char	 *clean_message(FcJob *job, const char *msg);
 
 static double
 jittered(int seconds)
@@ -37,7 +37,7 @@ jittered(int seconds)
 static char *
 clean_message(FcJob *job, const char *msg)
 {
-	char	   *m = fc_mask_secrets(msg ? msg : "", &job->account);
+	char *m = fc_mask_secrets(msg ? msg : "", &job->account);
 
 	if (strlen(m) > 500)
 		m[500] = '\0';
@@ -98,12 +98,12 @@ fc_classify_http_error(FcJob *job, int provider_code, const char *detail)
 {
 	const char *prov = fc_provider_names[job->provider];
 	char	   *msg = psprintf("%s HTTP %ld%s%s", prov, job->http_status,
-							   detail ? ": " : "", detail ? detail : "");
+						   detail ? ": " : "", detail ? detail : "");
 	char	   *code;
 
 	if (job->http_status == 429)
 	{
-		int			wait = job->retry_after > 0 ? job->retry_after : DEFAULT_RETRY_AFTER;
+		int wait = job->retry_after > 0 ? job->retry_after : DEFAULT_RETRY_AFTER;
 
 		pg_atomic_fetch_add_u64(&fc_shared->counters[job->provider][job->channel].throttled, 1);
 		fc_ratelimit_pause(job, wait);

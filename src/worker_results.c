@@ -32,8 +32,8 @@
 
 #include "flowcomm.h"
 
-#define N_RESULT_ARGS 15
-#define N_EVENT_ARGS 10
+#define N_RESULT_ARGS	15
+#define N_EVENT_ARGS	10
 #define N_SUPPRESS_ARGS 4
 
 static SPIPlanPtr result_plan = NULL;
@@ -60,79 +60,79 @@ static SPIPlanPtr suppress_plan = NULL;
  *    has such a result).
  */
 static const char *const result_sql =
-"WITH r AS ("
-"  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[],"
-"                       $7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[],"
-"                       $13::float8[], $14::boolean[]) WITH ORDINALITY"
-"    AS r(bid, qid, cid, outcome, attempt, provider, pmid, presp, segs, enc, ecode, emsg, delay, suppress, idx)"
-"), t AS ("
-"  SELECT r.*, (SELECT q0.ctid FROM flowcomm.communication_queue q0"
-"                WHERE q0.business_id = r.bid AND q0.id = r.qid) AS tid"
-"    FROM r"
-"), q AS ("
-"  UPDATE flowcomm.communication_queue q"
-"     SET status = (CASE r.outcome WHEN 'sent' THEN 'completed' WHEN 'dead' THEN 'dead'"
-"                        WHEN 'failed' THEN 'failed' WHEN 'cancelled' THEN 'cancelled'"
-"                        WHEN 'held_uncertain' THEN 'held' ELSE 'pending' END)::flowcomm.queue_status,"
-"         attempts = CASE WHEN r.outcome = 'handback' THEN greatest(q.attempts - 1, 0) ELSE q.attempts END,"
-"         scheduled_at = CASE WHEN r.outcome IN ('retry', 'handback', 'uncertain_retry')"
-"                             THEN now() + make_interval(secs => r.delay) ELSE q.scheduled_at END,"
-"         locked_by = NULL, lease_expires_at = NULL, updated_at = now(),"
-"         completed_at = CASE WHEN r.outcome IN ('sent', 'dead', 'failed', 'cancelled') THEN now() END,"
-"         last_error = coalesce(r.emsg, q.last_error)"
-"    FROM t r WHERE q.ctid = r.tid AND q.business_id = r.bid AND q.id = r.qid"
-"     AND q.status = 'processing' AND q.locked_by = $15"
-"  RETURNING r.idx, r.bid, r.cid, r.outcome, r.attempt, r.provider, r.pmid, r.presp, r.segs, r.enc,"
-"            r.ecode, r.emsg, q.scheduled_at AS next_at"
-"), c AS ("
-"  UPDATE flowcomm.communication c"
-"     SET status = (CASE WHEN q.outcome = 'sent' THEN 'sent'"
-"                        WHEN q.outcome IN ('dead', 'failed') THEN 'failed'"
-"                        ELSE c.status::text END)::flowcomm.communication_status,"
-"         sent_at = CASE WHEN q.outcome = 'sent' THEN now() ELSE c.sent_at END,"
-"         failed_at = CASE WHEN q.outcome IN ('dead', 'failed') THEN now() ELSE c.failed_at END,"
-"         provider = coalesce(q.provider::flowcomm.provider, c.provider),"
-"         provider_message_id = CASE WHEN q.outcome = 'sent' THEN q.pmid ELSE c.provider_message_id END,"
-"         provider_response = coalesce(q.presp::jsonb, c.provider_response),"
-"         segments = coalesce(q.segs, c.segments),"
-"         encoding = coalesce(q.enc, c.encoding),"
-"         retry_count = CASE WHEN q.outcome = 'retry' THEN q.attempt ELSE greatest(q.attempt - 1, 0) END,"
-"         next_retry_at = CASE WHEN q.outcome = 'retry' THEN q.next_at END,"
-"         error_code = CASE WHEN q.outcome = 'sent' THEN NULL ELSE coalesce(q.ecode, c.error_code) END,"
-"         error_message = CASE WHEN q.outcome = 'sent' THEN NULL ELSE coalesce(q.emsg, c.error_message) END,"
-"         updated_at = now()"
-"    FROM q WHERE c.business_id = q.bid AND c.id = q.cid"
-"     AND q.outcome IN ('sent', 'retry', 'dead', 'failed')"
-"     AND c.status IN ('pending', 'queued', 'sending')"
-"  RETURNING q.idx, c.channel::text AS channel, c.recipient_contact"
-") "
-"SELECT idx::int4, false AS msg, next_at, NULL::text AS channel, NULL::text AS contact FROM q"
-" UNION ALL "
-"SELECT idx::int4, true, NULL, channel, recipient_contact FROM c";
+	"WITH r AS ("
+	"  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[],"
+	"                       $7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[],"
+	"                       $13::float8[], $14::boolean[]) WITH ORDINALITY"
+	"    AS r(bid, qid, cid, outcome, attempt, provider, pmid, presp, segs, enc, ecode, emsg, delay, suppress, idx)"
+	"), t AS ("
+	"  SELECT r.*, (SELECT q0.ctid FROM flowcomm.communication_queue q0"
+	"                WHERE q0.business_id = r.bid AND q0.id = r.qid) AS tid"
+	"    FROM r"
+	"), q AS ("
+	"  UPDATE flowcomm.communication_queue q"
+	"     SET status = (CASE r.outcome WHEN 'sent' THEN 'completed' WHEN 'dead' THEN 'dead'"
+	"                        WHEN 'failed' THEN 'failed' WHEN 'cancelled' THEN 'cancelled'"
+	"                        WHEN 'held_uncertain' THEN 'held' ELSE 'pending' END)::flowcomm.queue_status,"
+	"         attempts = CASE WHEN r.outcome = 'handback' THEN greatest(q.attempts - 1, 0) ELSE q.attempts END,"
+	"         scheduled_at = CASE WHEN r.outcome IN ('retry', 'handback', 'uncertain_retry')"
+	"                             THEN now() + make_interval(secs => r.delay) ELSE q.scheduled_at END,"
+	"         locked_by = NULL, lease_expires_at = NULL, updated_at = now(),"
+	"         completed_at = CASE WHEN r.outcome IN ('sent', 'dead', 'failed', 'cancelled') THEN now() END,"
+	"         last_error = coalesce(r.emsg, q.last_error)"
+	"    FROM t r WHERE q.ctid = r.tid AND q.business_id = r.bid AND q.id = r.qid"
+	"     AND q.status = 'processing' AND q.locked_by = $15"
+	"  RETURNING r.idx, r.bid, r.cid, r.outcome, r.attempt, r.provider, r.pmid, r.presp, r.segs, r.enc,"
+	"            r.ecode, r.emsg, q.scheduled_at AS next_at"
+	"), c AS ("
+	"  UPDATE flowcomm.communication c"
+	"     SET status = (CASE WHEN q.outcome = 'sent' THEN 'sent'"
+	"                        WHEN q.outcome IN ('dead', 'failed') THEN 'failed'"
+	"                        ELSE c.status::text END)::flowcomm.communication_status,"
+	"         sent_at = CASE WHEN q.outcome = 'sent' THEN now() ELSE c.sent_at END,"
+	"         failed_at = CASE WHEN q.outcome IN ('dead', 'failed') THEN now() ELSE c.failed_at END,"
+	"         provider = coalesce(q.provider::flowcomm.provider, c.provider),"
+	"         provider_message_id = CASE WHEN q.outcome = 'sent' THEN q.pmid ELSE c.provider_message_id END,"
+	"         provider_response = coalesce(q.presp::jsonb, c.provider_response),"
+	"         segments = coalesce(q.segs, c.segments),"
+	"         encoding = coalesce(q.enc, c.encoding),"
+	"         retry_count = CASE WHEN q.outcome = 'retry' THEN q.attempt ELSE greatest(q.attempt - 1, 0) END,"
+	"         next_retry_at = CASE WHEN q.outcome = 'retry' THEN q.next_at END,"
+	"         error_code = CASE WHEN q.outcome = 'sent' THEN NULL ELSE coalesce(q.ecode, c.error_code) END,"
+	"         error_message = CASE WHEN q.outcome = 'sent' THEN NULL ELSE coalesce(q.emsg, c.error_message) END,"
+	"         updated_at = now()"
+	"    FROM q WHERE c.business_id = q.bid AND c.id = q.cid"
+	"     AND q.outcome IN ('sent', 'retry', 'dead', 'failed')"
+	"     AND c.status IN ('pending', 'queued', 'sending')"
+	"  RETURNING q.idx, c.channel::text AS channel, c.recipient_contact"
+	") "
+	"SELECT idx::int4, false AS msg, next_at, NULL::text AS channel, NULL::text AS contact FROM q"
+	" UNION ALL "
+	"SELECT idx::int4, true, NULL, channel, recipient_contact FROM c";
 
 static const char *const event_sql =
-"INSERT INTO flowcomm.communication_event"
-"       (business_id, communication_id, event, status, attempt, source, detail, payload)"
-"SELECT e.bid, e.cid, e.ev, e.st::flowcomm.communication_status, e.att, 'worker', e.det,"
-"       jsonb_strip_nulls(jsonb_build_object('provider', e.prov, 'provider_message_id', e.pmid,"
-"            'error_code', e.ecode, 'next_attempt_at', e.nxt))"
-"  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],"
-"              $7::text[], $8::text[], $9::text[], $10::timestamptz[])"
-"    AS e(bid, cid, ev, st, att, det, prov, pmid, ecode, nxt)";
+	"INSERT INTO flowcomm.communication_event"
+	"       (business_id, communication_id, event, status, attempt, source, detail, payload)"
+	"SELECT e.bid, e.cid, e.ev, e.st::flowcomm.communication_status, e.att, 'worker', e.det,"
+	"       jsonb_strip_nulls(jsonb_build_object('provider', e.prov, 'provider_message_id', e.pmid,"
+	"            'error_code', e.ecode, 'next_attempt_at', e.nxt))"
+	"  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],"
+	"              $7::text[], $8::text[], $9::text[], $10::timestamptz[])"
+	"    AS e(bid, cid, ev, st, att, det, prov, pmid, ecode, nxt)";
 
 static const char *const suppress_sql =
-"INSERT INTO flowcomm.suppression (business_id, channel, contact, reason, source, detail)"
-"SELECT DISTINCT ON (s.bid, s.ch, lower(s.contact))"
-"       s.bid, s.ch, s.contact, 'provider_unsubscribed', 'twilio', s.emsg"
-"  FROM (SELECT bid, ch::flowcomm.channel AS ch, contact, emsg"
-"          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(bid, ch, contact, emsg)) s"
-" ON CONFLICT DO NOTHING";
+	"INSERT INTO flowcomm.suppression (business_id, channel, contact, reason, source, detail)"
+	"SELECT DISTINCT ON (s.bid, s.ch, lower(s.contact))"
+	"       s.bid, s.ch, s.contact, 'provider_unsubscribed', 'twilio', s.emsg"
+	"  FROM (SELECT bid, ch::flowcomm.channel AS ch, contact, emsg"
+	"          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(bid, ch, contact, emsg)) s"
+	" ON CONFLICT DO NOTHING";
 
 static const char *outcome_name(FcJob *job);
-static Datum array_of(Datum *elems, bool *nulls, int n, Oid type);
-static bool run_statement(int worker_id, FcJob **jobs, int n);
-static bool run_in_subxact(int worker_id, FcJob **jobs, int n);
-static void count_results(int worker_id, FcJob **jobs, int n);
+static Datum	   array_of(Datum *elems, bool *nulls, int n, Oid type);
+static bool		   run_statement(int worker_id, FcJob **jobs, int n);
+static bool		   run_in_subxact(int worker_id, FcJob **jobs, int n);
+static void		   count_results(int worker_id, FcJob **jobs, int n);
 
 /*
  * outcome_name maps a job result to its name in the batch statement.
@@ -165,11 +165,11 @@ outcome_name(FcJob *job)
 static Datum
 array_of(Datum *elems, bool *nulls, int n, Oid type)
 {
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
+	int	  dims[1] = {n};
+	int	  lbs[1] = {1};
+	int16 typlen;
+	bool  typbyval;
+	char  typalign;
 
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
@@ -177,8 +177,12 @@ array_of(Datum *elems, bool *nulls, int n, Oid type)
 }
 
 /* Nullable C string to text Datum. */
-#define TEXT_OR_NULL(s, i, arr, nulls) \
-	do { (nulls)[i] = ((s) == NULL); (arr)[i] = (s) ? CStringGetTextDatum(s) : (Datum) 0; } while (0)
+#define TEXT_OR_NULL(s, i, arr, nulls)                       \
+	do                                                       \
+	{                                                        \
+		(nulls)[i] = ((s) == NULL);                          \
+		(arr)[i] = (s) ? CStringGetTextDatum(s) : (Datum) 0; \
+	} while (0)
 
 /* keep_plan prepares a statement once per worker. */
 static SPIPlanPtr
@@ -186,7 +190,7 @@ keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
 {
 	if (*plan == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+		SPIPlanPtr p = SPI_prepare(sql, nargs, types);
 
 		if (p == NULL || SPI_keepplan(p) != 0)
 			elog(ERROR, "flowcomm could not prepare a result statement: %s",
@@ -228,18 +232,18 @@ event_status(const char *outcome)
 static bool
 run_statement(int worker_id, FcJob **jobs, int n)
 {
-	Datum		args[N_RESULT_ARGS];
-	Datum	   *col[14];
-	bool	   *nul[14];
+	Datum		 args[N_RESULT_ARGS];
+	Datum		*col[14];
+	bool		*nul[14];
 	const char **outcome = palloc(sizeof(char *) * n);
-	bool	   *q_matched = palloc0(sizeof(bool) * n);
-	bool	   *c_matched = palloc0(sizeof(bool) * n);
+	bool		*q_matched = palloc0(sizeof(bool) * n);
+	bool		*c_matched = palloc0(sizeof(bool) * n);
 	TimestampTz *next_at = palloc0(sizeof(TimestampTz) * n);
-	bool	   *next_null = palloc(sizeof(bool) * n);
-	char	  **s_channel = palloc0(sizeof(char *) * n);
-	char	  **s_contact = palloc0(sizeof(char *) * n);
-	int			n_events = 0;
-	int			n_suppress = 0;
+	bool		*next_null = palloc(sizeof(bool) * n);
+	char	   **s_channel = palloc0(sizeof(char *) * n);
+	char	   **s_contact = palloc0(sizeof(char *) * n);
+	int			 n_events = 0;
+	int			 n_suppress = 0;
 
 	for (int k = 0; k < 14; k++)
 	{
@@ -248,8 +252,8 @@ run_statement(int worker_id, FcJob **jobs, int n)
 	}
 	for (int i = 0; i < n; i++)
 	{
-		FcJob	   *j = jobs[i];
-		bool		transmitted = j->outcome != FC_OUT_CANCELLED && j->outcome != FC_OUT_HANDBACK;
+		FcJob *j = jobs[i];
+		bool   transmitted = j->outcome != FC_OUT_CANCELLED && j->outcome != FC_OUT_HANDBACK;
 
 		outcome[i] = outcome_name(j);
 		next_null[i] = true;
@@ -284,11 +288,10 @@ run_statement(int worker_id, FcJob **jobs, int n)
 	args[14] = Int32GetDatum(worker_id);
 
 	{
-		Oid			types[N_RESULT_ARGS] = {
+		Oid types[N_RESULT_ARGS] = {
 			UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
 			TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
-			TEXTARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, BOOLARRAYOID, INT4OID
-		};
+			TEXTARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, BOOLARRAYOID, INT4OID};
 
 		keep_plan(&result_plan, result_sql, N_RESULT_ARGS, types);
 	}
@@ -298,11 +301,11 @@ run_statement(int worker_id, FcJob **jobs, int n)
 	/* Which positions matched the queue guard, and the message guard. */
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int			i = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull)) - 1;
-		bool		msg = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		HeapTuple tup = SPI_tuptable->vals[r];
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		bool	  isnull;
+		int		  i = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull)) - 1;
+		bool	  msg = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
 
 		if (i < 0 || i >= n)
 			elog(ERROR, "flowcomm result statement returned position %d of %d", i + 1, n);
@@ -317,7 +320,7 @@ run_statement(int worker_id, FcJob **jobs, int n)
 		}
 		else
 		{
-			Datum		d = SPI_getbinval(tup, desc, 3, &isnull);
+			Datum d = SPI_getbinval(tup, desc, 3, &isnull);
 
 			q_matched[i] = true;
 			next_null[i] = isnull;
@@ -328,9 +331,9 @@ run_statement(int worker_id, FcJob **jobs, int n)
 
 	/* One event per transition (the old single statement's rules). */
 	{
-		Datum		eargs[N_EVENT_ARGS];
-		Datum	   *ec[N_EVENT_ARGS];
-		bool	   *en[N_EVENT_ARGS];
+		Datum  eargs[N_EVENT_ARGS];
+		Datum *ec[N_EVENT_ARGS];
+		bool  *en[N_EVENT_ARGS];
 
 		for (int k = 0; k < N_EVENT_ARGS; k++)
 		{
@@ -356,8 +359,9 @@ run_statement(int worker_id, FcJob **jobs, int n)
 			TEXT_OR_NULL(c_matched[i] ? event_status(o) : NULL, e, ec[3], en[3]);
 			ec[4][e] = Int32GetDatum(j->attempt);
 			TEXT_OR_NULL(!c_matched[i] && is_sent
-						 ? "accepted by the provider after the message stopped being sendable"
-						 : j->error_message, e, ec[5], en[5]);
+							 ? "accepted by the provider after the message stopped being sendable"
+							 : j->error_message,
+						 e, ec[5], en[5]);
 			ec[6][e] = col[5][i];
 			en[6][e] = nul[5][i];
 			ec[7][e] = col[6][i];
@@ -369,10 +373,9 @@ run_statement(int worker_id, FcJob **jobs, int n)
 		}
 		if (n_events > 0)
 		{
-			Oid			types[N_EVENT_ARGS] = {
+			Oid types[N_EVENT_ARGS] = {
 				UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
-				TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID
-			};
+				TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID};
 
 			eargs[0] = array_of(ec[0], en[0], n_events, UUIDOID);
 			eargs[1] = array_of(ec[1], en[1], n_events, UUIDOID);
@@ -394,11 +397,11 @@ run_statement(int worker_id, FcJob **jobs, int n)
 			n_suppress++;
 	if (n_suppress > 0)
 	{
-		Datum		sargs[N_SUPPRESS_ARGS];
-		Datum	   *sc[N_SUPPRESS_ARGS];
-		bool	   *sn[N_SUPPRESS_ARGS];
-		int			e = 0;
-		Oid			types[N_SUPPRESS_ARGS] = {UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		Datum  sargs[N_SUPPRESS_ARGS];
+		Datum *sc[N_SUPPRESS_ARGS];
+		bool  *sn[N_SUPPRESS_ARGS];
+		int	   e = 0;
+		Oid	   types[N_SUPPRESS_ARGS] = {UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
 
 		for (int k = 0; k < N_SUPPRESS_ARGS; k++)
 		{
@@ -447,7 +450,7 @@ run_in_subxact(int worker_id, FcJob **jobs, int n)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData *edata;
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();

@@ -25,24 +25,24 @@
 
 typedef struct SimRecord
 {
-	uint64_t	seq;			/* 0: empty slot */
+	uint64_t	seq; /* 0: empty slot */
 	int64_t		ts_us;
 	int			provider;
 	int			status;
-	char	   *blob;			/* all strings below point into it */
+	char	   *blob; /* all strings below point into it */
 	const char *method;
 	const char *path;
-	const char *authorization;	/* NULL if absent */
-	const char *content_type;	/* NULL if absent */
+	const char *authorization; /* NULL if absent */
+	const char *content_type;  /* NULL if absent */
 	const char *body;
 	size_t		body_len;
-	const char *response_id;	/* NULL if none */
+	const char *response_id; /* NULL if none */
 } SimRecord;
 
 static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
-static SimRecord *ring;
-static size_t ring_size;
-static uint64_t last_seq;		/* protected by rec_lock */
+static SimRecord	  *ring;
+static size_t		   ring_size;
+static uint64_t		   last_seq; /* protected by rec_lock */
 
 /* counters */
 static _Atomic uint64_t st_total;
@@ -51,7 +51,7 @@ static _Atomic uint64_t st_status[SIM_MAX_STATUS];
 static _Atomic uint64_t st_dropped;
 static _Atomic uint64_t st_stalled;
 static _Atomic uint64_t st_delayed;
-static _Atomic int64_t st_in_flight;
+static _Atomic int64_t	st_in_flight;
 static _Atomic uint64_t st_control;
 
 static const char *const provider_names[] = {"sendgrid", "twilio"};
@@ -79,7 +79,7 @@ sim_record_shutdown(void)
 static char *
 put_str(char **o, const char *s, size_t n)
 {
-	char	   *start = *o;
+	char *start = *o;
 
 	memcpy(start, s, n);
 	start[n] = '\0';
@@ -122,7 +122,7 @@ sim_record(SimReq *req, int status, const char *response_id)
 	pthread_mutex_lock(&rec_lock);
 	r.seq = ++last_seq;
 	{
-		SimRecord  *slot = &ring[r.seq % ring_size];
+		SimRecord *slot = &ring[r.seq % ring_size];
 
 		old = slot->blob;
 		*slot = r;
@@ -199,8 +199,8 @@ bool
 sim_record_find_message(const char *sid, const char *account, SimBuf *form_body,
 						int64_t *ts_us)
 {
-	bool		found = false;
-	size_t		alen = strlen(account);
+	bool   found = false;
+	size_t alen = strlen(account);
 
 	pthread_mutex_lock(&rec_lock);
 	for (uint64_t s = last_seq; s > 0 && last_seq - s < ring_size; s--)
@@ -252,7 +252,7 @@ control_requests(SimReq *req, SimResult *res)
 		first = last_seq - ring_size + 1;
 	for (uint64_t s = first; s <= last_seq && n < limit; s++)
 	{
-		SimRecord  *r = &ring[s % ring_size];
+		SimRecord *r = &ring[s % ring_size];
 
 		if (r->seq != s)
 			continue;
@@ -281,9 +281,9 @@ control_requests(SimReq *req, SimResult *res)
 static void
 control_stats(SimResult *res)
 {
-	SimBuf	   *b = &res->body;
-	bool		first = true;
-	uint64_t	recorded;
+	SimBuf	*b = &res->body;
+	bool	 first = true;
+	uint64_t recorded;
 
 	pthread_mutex_lock(&rec_lock);
 	recorded = last_seq;
@@ -291,13 +291,13 @@ control_stats(SimResult *res)
 
 	sim_buf_init(b, 1024);
 	sim_buf_printf(b, "{\"total\":%llu,\"by_provider\":{\"sendgrid\":%llu,\"twilio\":%llu},"
-				   "\"by_status\":{",
+					  "\"by_status\":{",
 				   (unsigned long long) atomic_load(&st_total),
 				   (unsigned long long) atomic_load(&st_provider[SIM_SENDGRID]),
 				   (unsigned long long) atomic_load(&st_provider[SIM_TWILIO]));
 	for (int i = 1; i < SIM_MAX_STATUS; i++)
 	{
-		uint64_t	v = atomic_load(&st_status[i]);
+		uint64_t v = atomic_load(&st_status[i]);
 
 		if (v == 0)
 			continue;
@@ -305,8 +305,8 @@ control_stats(SimResult *res)
 		first = false;
 	}
 	sim_buf_printf(b, "},\"dropped\":%llu,\"stalled\":%llu,\"delayed\":%llu,"
-				   "\"in_flight\":%lld,\"recorded\":%llu,\"record_max\":%zu,"
-				   "\"control\":%llu}",
+					  "\"in_flight\":%lld,\"recorded\":%llu,\"record_max\":%zu,"
+					  "\"control\":%llu}",
 				   (unsigned long long) atomic_load(&st_dropped),
 				   (unsigned long long) atomic_load(&st_stalled),
 				   (unsigned long long) atomic_load(&st_delayed),
@@ -361,7 +361,7 @@ sim_control_handle(SimReq *req, SimResult *res)
 	}
 	else if (strcmp(path, "faults") == 0 && is_post)
 	{
-		SimBuf		err;
+		SimBuf err;
 
 		sim_buf_init(&err, 128);
 		if (sim_faults_configure(req->body ? req->body : "", req->body_len, &err))

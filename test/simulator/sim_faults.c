@@ -21,23 +21,23 @@
 
 typedef struct FaultCfg
 {
-	double		error_5xx_pct;
-	double		rate_429_pct;
-	int			retry_after;
-	int			delay_ms;
-	double		stall_pct;
-	int			stall_ms;
-	double		drop_pct;
-	long long	max_body_bytes;
+	double	  error_5xx_pct;
+	double	  rate_429_pct;
+	int		  retry_after;
+	int		  delay_ms;
+	double	  stall_pct;
+	int		  stall_ms;
+	double	  drop_pct;
+	long long max_body_bytes;
 } FaultCfg;
 
 typedef struct ScriptStep
 {
-	int			status;			/* 0: normal processing */
-	int			retry_after;
-	bool		drop;
-	int			delay_ms;
-	int			stall_ms;
+	int	 status; /* 0: normal processing */
+	int	 retry_after;
+	bool drop;
+	int	 delay_ms;
+	int	 stall_ms;
 } ScriptStep;
 
 typedef struct Script
@@ -47,15 +47,15 @@ typedef struct Script
 	int			next;
 } Script;
 
-#define SCRIPT_ANY	SIM_NPROVIDERS	/* route "*": shared by both providers */
+#define SCRIPT_ANY SIM_NPROVIDERS /* route "*": shared by both providers */
 
 static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
-static FaultCfg cfg[SIM_NPROVIDERS];
-static Script scripts[SIM_NPROVIDERS + 1];
-static uint64_t rng_state;
-static uint64_t rng_seed;
-static int	cli_delay_ms;
-static _Atomic int faults_active;	/* anything beyond the CLI defaults? */
+static FaultCfg		   cfg[SIM_NPROVIDERS];
+static Script		   scripts[SIM_NPROVIDERS + 1];
+static uint64_t		   rng_state;
+static uint64_t		   rng_seed;
+static int			   cli_delay_ms;
+static _Atomic int	   faults_active; /* anything beyond the CLI defaults? */
 
 static const char *const route_names[] = {"sendgrid", "twilio"};
 
@@ -71,19 +71,19 @@ cfg_default(FaultCfg *c)
 static bool
 cfg_is_default(const FaultCfg *c)
 {
-	FaultCfg	d;
+	FaultCfg d;
 
 	cfg_default(&d);
 	return c->error_5xx_pct == 0 && c->rate_429_pct == 0 &&
-		c->stall_pct == 0 && c->drop_pct == 0 &&
-		c->delay_ms == d.delay_ms && c->max_body_bytes == d.max_body_bytes;
+		   c->stall_pct == 0 && c->drop_pct == 0 &&
+		   c->delay_ms == d.delay_ms && c->max_body_bytes == d.max_body_bytes;
 }
 
 /* caller holds fault_lock */
 static void
 update_active(void)
 {
-	bool		active = false;
+	bool active = false;
 
 	for (int i = 0; i < SIM_NPROVIDERS; i++)
 		if (!cfg_is_default(&cfg[i]))
@@ -106,14 +106,14 @@ script_clear(Script *s)
 static double
 rng_pct(void)
 {
-	uint64_t	x = rng_state;
+	uint64_t x = rng_state;
 
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
 	rng_state = x;
 	return (double) ((x * UINT64_C(2685821657736338717)) >> 11) /
-		(double) (UINT64_C(1) << 53) * 100.0;
+		   (double) (UINT64_C(1) << 53) * 100.0;
 }
 
 static void
@@ -148,7 +148,7 @@ sim_faults_reset(void)
 size_t
 sim_faults_max_body(int provider)
 {
-	size_t		n;
+	size_t n;
 
 	if (!atomic_load_explicit(&faults_active, memory_order_relaxed) ||
 		provider < 0)
@@ -167,8 +167,8 @@ sim_faults_max_body(int provider)
 void
 sim_faults_decide(int provider, SimFaultDecision *d)
 {
-	FaultCfg   *c;
-	Script	   *s;
+	FaultCfg *c;
+	Script	 *s;
 
 	memset(d, 0, sizeof(*d));
 	if (!atomic_load_explicit(&faults_active, memory_order_relaxed))
@@ -248,7 +248,7 @@ get_num(const SimJson *obj, const char *key, double lo, double hi,
 static bool
 parse_script(const SimJson *arr, Script *out, SimBuf *err)
 {
-	int			i = 0;
+	int i = 0;
 
 	if (arr->type != SJ_ARR)
 	{
@@ -260,12 +260,12 @@ parse_script(const SimJson *arr, Script *out, SimBuf *err)
 		abort();
 	for (const SimJson *e = arr->child; e != NULL; e = e->next, i++)
 	{
-		ScriptStep *st = &out->steps[i];
+		ScriptStep	  *st = &out->steps[i];
 		const SimJson *drop = sim_json_get(e, "drop");
-		double		status = 0,
-					ra = 1,
-					delay = 0,
-					stall = 0;
+		double		   status = 0,
+			   ra = 1,
+			   delay = 0,
+			   stall = 0;
 
 		if (e->type != SJ_OBJ)
 		{
@@ -303,10 +303,10 @@ configure_one(const SimJson *o, SimBuf *err)
 	const SimJson *route = sim_json_get(o, "route");
 	const SimJson *script = sim_json_get(o, "script");
 	const SimJson *seed = sim_json_get(o, "seed");
-	FaultCfg	c;
-	Script		sc = {0};
-	double		v;
-	int			target;
+	FaultCfg	   c;
+	Script		   sc = {0};
+	double		   v;
+	int			   target;
 
 	if (o->type != SJ_OBJ)
 	{
@@ -388,9 +388,9 @@ configure_one(const SimJson *o, SimBuf *err)
 bool
 sim_faults_configure(const char *json, size_t len, SimBuf *err)
 {
-	SimArena	arena = {0};
-	SimJson    *root = sim_json_parse(json, len, &arena);
-	bool		ok = true;
+	SimArena arena = {0};
+	SimJson *root = sim_json_parse(json, len, &arena);
+	bool	 ok = true;
 
 	if (root == NULL)
 	{
@@ -421,7 +421,7 @@ describe_script(SimBuf *out, const Script *s)
 		const ScriptStep *st = &s->steps[i];
 
 		sim_buf_printf(out, "%s{\"status\":%d,\"retry_after\":%d,\"drop\":%s,"
-					   "\"delay_ms\":%d,\"stall_ms\":%d}",
+							"\"delay_ms\":%d,\"stall_ms\":%d}",
 					   i > s->next ? "," : "", st->status, st->retry_after,
 					   st->drop ? "true" : "false", st->delay_ms, st->stall_ms);
 	}
@@ -441,9 +441,9 @@ sim_faults_describe(SimBuf *out)
 		const FaultCfg *c = &cfg[i];
 
 		sim_buf_printf(out, ",\"%s\":{\"error_5xx_pct\":%g,\"rate_429_pct\":%g,"
-					   "\"retry_after\":%d,\"delay_ms\":%d,\"stall_pct\":%g,"
-					   "\"stall_ms\":%d,\"drop_pct\":%g,\"max_body_bytes\":%lld,"
-					   "\"script\":",
+							"\"retry_after\":%d,\"delay_ms\":%d,\"stall_pct\":%g,"
+							"\"stall_ms\":%d,\"drop_pct\":%g,\"max_body_bytes\":%lld,"
+							"\"script\":",
 					   route_names[i], c->error_5xx_pct, c->rate_429_pct,
 					   c->retry_after, c->delay_ms, c->stall_pct, c->stall_ms,
 					   c->drop_pct, c->max_body_bytes);

@@ -15,15 +15,15 @@
 
 #include "sim.h"
 
-#define SIM_JSON_MAX_DEPTH	64
-#define SIM_ARENA_BLOCK		(64 * 1024)
+#define SIM_JSON_MAX_DEPTH 64
+#define SIM_ARENA_BLOCK	   (64 * 1024)
 
 struct SimArenaBlock
 {
 	SimArenaBlock *next;
-	size_t		used;
-	size_t		size;
-	char		data[];
+	size_t		   used;
+	size_t		   size;
+	char		   data[];
 };
 
 typedef struct JsonParser
@@ -42,7 +42,7 @@ arena_alloc(SimArena *arena, size_t n)
 	n = (n + 7) & ~(size_t) 7;
 	if (b == NULL || b->size - b->used < n)
 	{
-		size_t		size = n > SIM_ARENA_BLOCK ? n : SIM_ARENA_BLOCK;
+		size_t size = n > SIM_ARENA_BLOCK ? n : SIM_ARENA_BLOCK;
 
 		b = malloc(sizeof(SimArenaBlock) + size);
 		if (b == NULL)
@@ -100,7 +100,7 @@ read_hex4(JsonParser *ps, unsigned int *out)
 		return false;
 	for (int i = 0; i < 4; i++)
 	{
-		int			h = hexval(ps->p[i]);
+		int h = hexval(ps->p[i]);
 
 		if (h < 0)
 			return false;
@@ -198,32 +198,32 @@ parse_string(JsonParser *ps, const char **out, size_t *outlen)
 				buf[n++] = '\t';
 				break;
 			case 'u':
+			{
+				unsigned int cp;
+
+				if (!read_hex4(ps, &cp))
+					return false;
+				if (cp >= 0xD800 && cp <= 0xDBFF &&
+					ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u')
 				{
-					unsigned int cp;
+					unsigned int lo;
 
-					if (!read_hex4(ps, &cp))
+					ps->p += 2;
+					if (!read_hex4(ps, &lo) || lo < 0xDC00 || lo > 0xDFFF)
 						return false;
-					if (cp >= 0xD800 && cp <= 0xDBFF &&
-						ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u')
-					{
-						unsigned int lo;
-
-						ps->p += 2;
-						if (!read_hex4(ps, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-							return false;
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-					}
-					/* an escape never decodes longer than its 6 chars */
-					n += put_utf8(buf + n, cp);
-					break;
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 				}
+				/* an escape never decodes longer than its 6 chars */
+				n += put_utf8(buf + n, cp);
+				break;
+			}
 			default:
 				return false;
 		}
 	}
 	if (ps->p >= ps->end)
 		return false;
-	ps->p++;					/* closing quote */
+	ps->p++; /* closing quote */
 	buf[n] = '\0';
 	*out = buf;
 	*outlen = n;
@@ -235,7 +235,7 @@ static SimJson *parse_value(JsonParser *ps);
 static SimJson *
 new_node(JsonParser *ps, SimJsonType type)
 {
-	SimJson    *v = arena_alloc(ps->arena, sizeof(SimJson));
+	SimJson *v = arena_alloc(ps->arena, sizeof(SimJson));
 
 	memset(v, 0, sizeof(*v));
 	v->type = type;
@@ -245,7 +245,7 @@ new_node(JsonParser *ps, SimJsonType type)
 static bool
 match_word(JsonParser *ps, const char *w)
 {
-	size_t		n = strlen(w);
+	size_t n = strlen(w);
 
 	if ((size_t) (ps->end - ps->p) < n || memcmp(ps->p, w, n) != 0)
 		return false;
@@ -258,7 +258,7 @@ parse_number(JsonParser *ps)
 {
 	const char *s = ps->p;
 	char		tmp[64];
-	SimJson    *v;
+	SimJson	   *v;
 	bool		is_int = true;
 
 	if (ps->p < ps->end && *ps->p == '-')
@@ -311,9 +311,9 @@ parse_number(JsonParser *ps)
 static SimJson *
 parse_container(JsonParser *ps, bool is_obj)
 {
-	SimJson    *v = new_node(ps, is_obj ? SJ_OBJ : SJ_ARR);
-	SimJson   **tail = &v->child;
-	char		close = is_obj ? '}' : ']';
+	SimJson	 *v = new_node(ps, is_obj ? SJ_OBJ : SJ_ARR);
+	SimJson **tail = &v->child;
+	char	  close = is_obj ? '}' : ']';
 
 	if (++ps->depth > SIM_JSON_MAX_DEPTH)
 		return NULL;
@@ -329,7 +329,7 @@ parse_container(JsonParser *ps, bool is_obj)
 	{
 		const char *key = NULL;
 		size_t		keylen = 0;
-		SimJson    *item;
+		SimJson	   *item;
 
 		skip_ws(ps);
 		if (is_obj)
@@ -372,7 +372,7 @@ parse_container(JsonParser *ps, bool is_obj)
 static SimJson *
 parse_value(JsonParser *ps)
 {
-	SimJson    *v;
+	SimJson *v;
 
 	skip_ws(ps);
 	if (ps->p >= ps->end)
@@ -414,8 +414,8 @@ parse_value(JsonParser *ps)
 SimJson *
 sim_json_parse(const char *text, size_t len, SimArena *arena)
 {
-	JsonParser	ps;
-	SimJson    *v;
+	JsonParser ps;
+	SimJson	  *v;
 
 	ps.p = text;
 	ps.end = text + len;
@@ -435,7 +435,7 @@ const SimJson *
 sim_json_get(const SimJson *obj, const char *key)
 {
 	const SimJson *found = NULL;
-	size_t		n = strlen(key);
+	size_t		   n = strlen(key);
 
 	if (obj == NULL || obj->type != SJ_OBJ)
 		return NULL;
@@ -463,7 +463,7 @@ sim_buf_init(SimBuf *b, size_t cap)
 void
 sim_buf_reserve(SimBuf *b, size_t extra)
 {
-	size_t		need = b->len + extra + 1;
+	size_t need = b->len + extra + 1;
 
 	if (b->data == NULL)
 		sim_buf_init(b, need);
@@ -492,10 +492,10 @@ sim_buf_puts(SimBuf *b, const char *s)
 }
 
 void
-sim_buf_printf(SimBuf *b, const char *fmt,...)
+sim_buf_printf(SimBuf *b, const char *fmt, ...)
 {
-	va_list		ap;
-	int			n;
+	va_list ap;
+	int		n;
 
 	sim_buf_reserve(b, 64);
 	va_start(ap, fmt);
@@ -518,7 +518,7 @@ void
 sim_buf_json_str(SimBuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	char	   *o;
+	char			 *o;
 
 	/* worst case: every byte becomes \u00XX */
 	sim_buf_reserve(b, n * 6 + 2);

@@ -28,12 +28,12 @@
 
 #include "sim.h"
 
-#define ROUTE_NOT_FOUND		0
-#define ROUTE_CONTROL		1
-#define ROUTE_SENDGRID		2	/* anything under /v3/ */
-#define ROUTE_TWILIO		3	/* anything under /2010-04-01/ */
+#define ROUTE_NOT_FOUND 0
+#define ROUTE_CONTROL	1
+#define ROUTE_SENDGRID	2 /* anything under /v3/ */
+#define ROUTE_TWILIO	3 /* anything under /2010-04-01/ */
 
-#define CONTROL_MAX_BODY	(1024 * 1024)
+#define CONTROL_MAX_BODY (1024 * 1024)
 
 _Atomic int sim_shutting_down = 0;
 
@@ -76,7 +76,7 @@ classify(SimReq *req)
 static bool
 is_send(const SimReq *req)
 {
-	size_t		n;
+	size_t n;
 
 	if (strcmp(req->method, "POST") != 0)
 		return false;
@@ -105,7 +105,7 @@ append_body(SimReq *req, const char *data, size_t n)
 	}
 	if (req->body_len + n + 1 > req->body_cap)
 	{
-		size_t		cap = req->body_cap ? req->body_cap : 1024;
+		size_t cap = req->body_cap ? req->body_cap : 1024;
 
 		while (cap < req->body_len + n + 1)
 			cap *= 2;
@@ -151,14 +151,14 @@ static struct MHD_Response *
 build_response(SimResult *res)
 {
 	struct MHD_Response *r;
-	char		num[16];
+	char				 num[16];
 
 	if (res->body.data != NULL && res->body.len > 0)
 	{
 		r = MHD_create_response_from_buffer(res->body.len, res->body.data,
 											MHD_RESPMEM_MUST_FREE);
 		if (r != NULL)
-			res->body.data = NULL;	/* now owned by the response */
+			res->body.data = NULL; /* now owned by the response */
 	}
 	else
 		r = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
@@ -190,10 +190,10 @@ suspend_for(SimReq *req, int delay_ms)
 static enum MHD_Result
 process(SimReq *req)
 {
-	SimResult	res;
-	SimFaultDecision d;
+	SimResult			 res;
+	SimFaultDecision	 d;
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
+	enum MHD_Result		 ret;
 
 	memset(&res, 0, sizeof(res));
 	memset(&d, 0, sizeof(d));
@@ -250,7 +250,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			   const char *method, const char *version, const char *upload_data,
 			   size_t *upload_data_size, void **con_cls)
 {
-	SimReq	   *req = *con_cls;
+	SimReq *req = *con_cls;
 
 	(void) cls;
 	(void) version;
@@ -322,7 +322,7 @@ static void
 request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 				  enum MHD_RequestTerminationCode toe)
 {
-	SimReq	   *req = *con_cls;
+	SimReq *req = *con_cls;
 
 	(void) cls;
 	(void) conn;
@@ -359,8 +359,8 @@ usage(FILE *f)
 static bool
 parse_int(const char *s, long lo, long hi, long *out)
 {
-	char	   *end;
-	long		v;
+	char *end;
+	long  v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -373,8 +373,8 @@ parse_int(const char *s, long lo, long hi, long *out)
 static bool
 write_port_file(const char *path, unsigned int port)
 {
-	char		tmp[4096];
-	FILE	   *f;
+	char  tmp[4096];
+	FILE *f;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int) getpid());
 	f = fopen(tmp, "w");
@@ -400,23 +400,22 @@ main(int argc, char **argv)
 		{"twilio-account", required_argument, NULL, 'a'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	const char *bind_addr = "127.0.0.1";
-	const char *port_file = NULL;
-	long		port = 0;
-	long		threads = sysconf(_SC_NPROCESSORS_ONLN);
-	long		record_max = 100000;
-	long		delay_ms = 0;
-	struct sockaddr_in sa;
-	struct MHD_Daemon *daemon;
+		{NULL, 0, NULL, 0}};
+	const char				   *bind_addr = "127.0.0.1";
+	const char				   *port_file = NULL;
+	long						port = 0;
+	long						threads = sysconf(_SC_NPROCESSORS_ONLN);
+	long						record_max = 100000;
+	long						delay_ms = 0;
+	struct sockaddr_in			sa;
+	struct MHD_Daemon		   *daemon;
 	const union MHD_DaemonInfo *info;
-	unsigned int bound_port;
-	unsigned int flags;
-	struct rlimit rl;
-	sigset_t	sigs;
-	int			sig;
-	int			c;
+	unsigned int				bound_port;
+	unsigned int				flags;
+	struct rlimit				rl;
+	sigset_t					sigs;
+	int							sig;
+	int							c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 	{
@@ -534,7 +533,7 @@ main(int argc, char **argv)
 							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 60000,
 							  MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 4096,
 							  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 600,
-	/* MHD clears the whole per-connection pool between requests: keep it small */
+							  /* MHD clears the whole per-connection pool between requests: keep it small */
 							  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 8192,
 							  MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 							  MHD_OPTION_END);
@@ -565,7 +564,7 @@ main(int argc, char **argv)
 	/* answer (immediately) whatever is waiting, then stop */
 	atomic_store(&sim_shutting_down, 1);
 	{
-		MHD_socket	ls = MHD_quiesce_daemon(daemon);
+		MHD_socket ls = MHD_quiesce_daemon(daemon);
 
 		if (ls != MHD_INVALID_SOCKET)
 			close(ls);

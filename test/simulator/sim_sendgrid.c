@@ -17,13 +17,13 @@
 
 #include "sim.h"
 
-#define HELP_BASE "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#"
+#define HELP_BASE  "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#"
 #define MAX_ERRORS 50
 
 typedef struct Validator
 {
-	SimBuf		out;			/* the "errors" array being built */
-	int			nerrors;
+	SimBuf out; /* the "errors" array being built */
+	int	   nerrors;
 } Validator;
 
 static void
@@ -38,7 +38,7 @@ add_error(Validator *v, const char *message, const char *field, const char *help
 	sim_buf_puts(&v->out, ",\"help\":");
 	if (help)
 	{
-		SimBuf		h;
+		SimBuf h;
 
 		sim_buf_init(&h, 128);
 		sim_buf_puts(&h, HELP_BASE);
@@ -57,7 +57,7 @@ void
 sim_sendgrid_error(SimResult *res, int status, const char *message,
 				   const char *field, const char *help)
 {
-	Validator	v;
+	Validator v;
 
 	sim_buf_init(&v.out, 256);
 	v.nerrors = 0;
@@ -167,7 +167,7 @@ static void
 check_address(Validator *v, const SimJson *a, const char *field,
 			  const char *missing_msg, const char *help)
 {
-	char		f[128];
+	char		   f[128];
 	const SimJson *email = sim_json_get(a, "email");
 	const SimJson *name = sim_json_get(a, "name");
 
@@ -190,23 +190,22 @@ static void
 check_address_list(Validator *v, const SimJson *list, const char *field,
 				   bool required, const char *help)
 {
-	char		f[128];
-	int			j = 0;
+	char f[128];
+	int	 j = 0;
 
 	if (list == NULL || list->type == SJ_NULL)
 	{
 		if (required)
 			add_error(v, "The to array is required for all personalization objects, "
-					  "and must have at least one email object with a valid email address.",
+						 "and must have at least one email object with a valid email address.",
 					  field, help);
 		return;
 	}
 	if (list->type != SJ_ARR || (required && list->count == 0))
 	{
-		add_error(v, required ?
-				  "The to array is required for all personalization objects, "
-				  "and must have at least one email object with a valid email address." :
-				  "The value must be an array of email objects.",
+		add_error(v, required ? "The to array is required for all personalization objects, "
+								"and must have at least one email object with a valid email address."
+							  : "The value must be an array of email objects.",
 				  field, help);
 		return;
 	}
@@ -244,7 +243,7 @@ check_string_map(Validator *v, const SimJson *m, const char *field,
 static void
 check_settings(Validator *v, const SimJson *s, const char *field, const char *help)
 {
-	char		f[128];
+	char f[128];
 
 	if (s == NULL || s->type == SJ_NULL)
 		return;
@@ -284,10 +283,10 @@ validate_mail(Validator *v, const SimJson *root)
 	const SimJson *reply_to = sim_json_get(root, "reply_to");
 	const SimJson *categories = sim_json_get(root, "categories");
 	const SimJson *send_at = sim_json_get(root, "send_at");
-	bool		has_template = is_nonempty_string(template_id);
-	bool		all_pers_subject = true;
-	char		f[128];
-	int			i;
+	bool		   has_template = is_nonempty_string(template_id);
+	bool		   all_pers_subject = true;
+	char		   f[128];
+	int			   i;
 
 	/* personalizations */
 	if (pers == NULL || pers->type != SJ_ARR || pers->count == 0)
@@ -366,7 +365,7 @@ validate_mail(Validator *v, const SimJson *root)
 				  "subject", "message.subject");
 	else if (!is_nonempty_string(subject) && !has_template && !all_pers_subject)
 		add_error(v, "The subject is required. You can get around this requirement if you use a "
-				  "template with a subject defined or if every personalization has a subject defined.",
+					 "template with a subject defined or if every personalization has a subject defined.",
 				  "subject", "message.subject");
 
 	/* content */
@@ -374,17 +373,17 @@ validate_mail(Validator *v, const SimJson *root)
 	{
 		if (!has_template)
 			add_error(v, "Unless a valid template_id is provided, the content parameter is required. "
-					  "There must be at least one defined content block.",
+						 "There must be at least one defined content block.",
 					  "content", "message.content");
 	}
 	else if (content->type != SJ_ARR || (content->count == 0 && !has_template))
 		add_error(v, "Unless a valid template_id is provided, the content parameter is required. "
-				  "There must be at least one defined content block.",
+					 "There must be at least one defined content block.",
 				  "content", "message.content");
 	else
 	{
-		int			plain_at = -1,
-					html_at = -1;
+		int plain_at = -1,
+			html_at = -1;
 
 		i = 0;
 		for (const SimJson *c = content->child; c != NULL; c = c->next, i++)
@@ -423,7 +422,7 @@ validate_mail(Validator *v, const SimJson *root)
 		}
 		if (plain_at > 0 || (html_at >= 0 && html_at > (plain_at >= 0 ? 1 : 0)))
 			add_error(v, "The text/plain content type must be first, followed by the text/html "
-					  "content type, followed by any other content.",
+						 "content type, followed by any other content.",
 					  "content", "message.content");
 	}
 
@@ -483,7 +482,7 @@ validate_mail(Validator *v, const SimJson *root)
 		add_error(v, "The template_id must be a string.", "template_id", "message.template_id");
 	if (categories != NULL && categories->type != SJ_NULL)
 	{
-		bool		ok = categories->type == SJ_ARR && categories->count <= 10;
+		bool ok = categories->type == SJ_ARR && categories->count <= 10;
 
 		if (ok)
 			for (const SimJson *c = categories->child; c != NULL; c = c->next)
@@ -491,7 +490,8 @@ validate_mail(Validator *v, const SimJson *root)
 					ok = false;
 		if (!ok)
 			add_error(v, "The categories parameter must be an array of at most 10 strings "
-					  "of at most 255 characters.", "categories", "message.categories");
+						 "of at most 255 characters.",
+					  "categories", "message.categories");
 	}
 	if (send_at != NULL && (send_at->type != SJ_NUM || !send_at->is_int))
 		add_error(v, "The send_at parameter must be a unix timestamp.", "send_at",
@@ -519,7 +519,7 @@ sim_sendgrid_send(SimReq *req, SimResult *res)
 	const char *ctype = sim_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *key = NULL;
 	SimArena	arena = {0};
-	SimJson    *root;
+	SimJson	   *root;
 	Validator	v;
 
 	if (auth != NULL && sim_strcaseprefix(auth, "Bearer "))

@@ -16,27 +16,27 @@
 
 #include "sim.h"
 
-#define TIMER_SLACK_US	1000
+#define TIMER_SLACK_US 1000
 
 typedef struct TimerEntry
 {
-	int64_t		wake_us;		/* CLOCK_MONOTONIC */
+	int64_t				   wake_us; /* CLOCK_MONOTONIC */
 	struct MHD_Connection *conn;
 } TimerEntry;
 
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t timer_cond;
-static pthread_t timer_thread;
-static TimerEntry *heap;
-static size_t heap_len;
-static size_t heap_cap;
-static bool timer_stop;
-static bool timer_running;
+static pthread_cond_t  timer_cond;
+static pthread_t	   timer_thread;
+static TimerEntry	  *heap;
+static size_t		   heap_len;
+static size_t		   heap_cap;
+static bool			   timer_stop;
+static bool			   timer_running;
 
 static void
 heap_push(TimerEntry e)
 {
-	size_t		i;
+	size_t i;
 
 	if (heap_len == heap_cap)
 	{
@@ -48,7 +48,7 @@ heap_push(TimerEntry e)
 	i = heap_len++;
 	while (i > 0)
 	{
-		size_t		parent = (i - 1) / 2;
+		size_t parent = (i - 1) / 2;
 
 		if (heap[parent].wake_us <= e.wake_us)
 			break;
@@ -61,13 +61,13 @@ heap_push(TimerEntry e)
 static TimerEntry
 heap_pop(void)
 {
-	TimerEntry	top = heap[0];
-	TimerEntry	last = heap[--heap_len];
-	size_t		i = 0;
+	TimerEntry top = heap[0];
+	TimerEntry last = heap[--heap_len];
+	size_t	   i = 0;
 
 	for (;;)
 	{
-		size_t		c = 2 * i + 1;
+		size_t c = 2 * i + 1;
 
 		if (c >= heap_len)
 			break;
@@ -87,14 +87,14 @@ static void *
 timer_main(void *arg)
 {
 	struct MHD_Connection **batch = NULL;
-	size_t		batch_cap = 0;
+	size_t					batch_cap = 0;
 
 	(void) arg;
 	pthread_mutex_lock(&timer_lock);
 	for (;;)
 	{
-		int64_t		now = sim_now_monotonic_us();
-		size_t		n = 0;
+		int64_t now = sim_now_monotonic_us();
+		size_t	n = 0;
 
 		/* collect everything due (everything, when stopping) */
 		while (heap_len > 0 && (timer_stop || heap[0].wake_us <= now))
@@ -128,7 +128,7 @@ timer_main(void *arg)
 			 * Wake a little late (at most SLACK) so that each pass resumes a
 			 * batch: every resume makes MHD scan its suspended list.
 			 */
-			int64_t		w = heap[0].wake_us + TIMER_SLACK_US;
+			int64_t w = heap[0].wake_us + TIMER_SLACK_US;
 
 			ts.tv_sec = (time_t) (w / 1000000);
 			ts.tv_nsec = (long) (w % 1000000) * 1000;
@@ -178,8 +178,8 @@ sim_timer_stop(void)
 void
 sim_timer_add(struct MHD_Connection *conn, int64_t wake_mono_us)
 {
-	TimerEntry	e = {wake_mono_us, conn};
-	bool		wake;
+	TimerEntry e = {wake_mono_us, conn};
+	bool	   wake;
 
 	pthread_mutex_lock(&timer_lock);
 	if (timer_stop)

@@ -20,17 +20,17 @@
 
 #include "sim.h"
 
-#define API_PREFIX	"/2010-04-01/Accounts/"
-#define MAX_BODY_CHARS	1600
+#define API_PREFIX	   "/2010-04-01/Accounts/"
+#define MAX_BODY_CHARS 1600
 
 typedef struct TwilioForm
 {
-	char	   *buf;			/* decoded copy of the body */
+	char	   *buf; /* decoded copy of the body */
 	const char *to;
 	const char *from;
 	const char *body;
 	size_t		body_len;
-	const char *mss;			/* MessagingServiceSid */
+	const char *mss; /* MessagingServiceSid */
 	const char *content_sid;
 	int			num_media;
 } TwilioForm;
@@ -87,7 +87,7 @@ sim_twilio_fault(SimResult *res, int status, int retry_after)
 static void
 error_fmt(SimResult *res, int code, const char *fmt, const char *arg)
 {
-	char		msg[512];
+	char msg[512];
 
 	snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
 	sim_twilio_error(res, 400, code, msg);
@@ -111,7 +111,7 @@ hexval(char c)
 static size_t
 url_decode(char *s, size_t n)
 {
-	size_t		o = 0;
+	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++)
 	{
@@ -133,8 +133,8 @@ url_decode(char *s, size_t n)
 static void
 parse_form(const char *body, size_t len, TwilioForm *f)
 {
-	char	   *p;
-	char	   *end;
+	char *p;
+	char *end;
 
 	memset(f, 0, sizeof(*f));
 	f->buf = malloc(len + 1);
@@ -146,16 +146,16 @@ parse_form(const char *body, size_t len, TwilioForm *f)
 	end = f->buf + len;
 	while (p < end)
 	{
-		char	   *amp = memchr(p, '&', (size_t) (end - p));
-		char	   *pair_end = amp ? amp : end;
-		char	   *eq = memchr(p, '=', (size_t) (pair_end - p));
-		char	   *val;
-		size_t		vlen;
+		char  *amp = memchr(p, '&', (size_t) (end - p));
+		char  *pair_end = amp ? amp : end;
+		char  *eq = memchr(p, '=', (size_t) (pair_end - p));
+		char  *val;
+		size_t vlen;
 
 		*pair_end = '\0';
 		if (eq == NULL)
 		{
-			val = pair_end;		/* empty value */
+			val = pair_end; /* empty value */
 			url_decode(p, (size_t) (pair_end - p));
 			vlen = 0;
 		}
@@ -191,7 +191,7 @@ parse_form(const char *body, size_t len, TwilioForm *f)
 static bool
 is_e164(const char *s)
 {
-	size_t		n = 0;
+	size_t n = 0;
 
 	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
 		return false;
@@ -228,10 +228,10 @@ parse_address(const char *s, Channel *ch, bool is_from)
 		return true;
 	if (is_from)
 	{
-		size_t		n = strlen(s);
-		bool		digits = n >= 3 && n <= 8;
-		bool		alnum = n >= 1 && n <= 11;
-		bool		has_letter = false;
+		size_t n = strlen(s);
+		bool   digits = n >= 3 && n <= 8;
+		bool   alnum = n >= 1 && n <= 11;
+		bool   has_letter = false;
 
 		/* short code, or alphanumeric sender ID */
 		for (const char *p = s; *p; p++)
@@ -332,8 +332,8 @@ static unsigned int
 next_cp(const unsigned char **pp, const unsigned char *end)
 {
 	const unsigned char *p = *pp;
-	unsigned int cp = p[0];
-	int			extra = 0;
+	unsigned int		 cp = p[0];
+	int					 extra = 0;
 
 	if (cp >= 0xF0 && cp < 0xF8)
 	{
@@ -379,7 +379,7 @@ count_chars(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *) s;
 	const unsigned char *end = p + len;
-	size_t		n = 0;
+	size_t				 n = 0;
 
 	while (p < end)
 	{
@@ -398,14 +398,14 @@ sim_twilio_segments(const char *body, size_t len, bool *ucs2)
 {
 	const unsigned char *p = (const unsigned char *) body;
 	const unsigned char *end = p + len;
-	size_t		septets = 0;
-	size_t		units = 0;
-	bool		gsm = true;
+	size_t				 septets = 0;
+	size_t				 units = 0;
+	bool				 gsm = true;
 
 	while (p < end)
 	{
 		unsigned int cp = next_cp(&p, end);
-		int			s = gsm_septets(cp);
+		int			 s = gsm_septets(cp);
 
 		if (s == 0)
 			gsm = false;
@@ -425,8 +425,8 @@ static void
 message_json(SimBuf *b, const char *account, const char *sid, const TwilioForm *f,
 			 const char *status, int64_t created_us, bool sent)
 {
-	char		date[40];
-	int			segments = f->body ? sim_twilio_segments(f->body, f->body_len, NULL) : 1;
+	char date[40];
+	int	 segments = f->body ? sim_twilio_segments(f->body, f->body_len, NULL) : 1;
 
 	sim_rfc2822(created_us, date, sizeof(date));
 	sim_buf_reserve(b, 1024 + f->body_len * 2);
@@ -438,14 +438,15 @@ message_json(SimBuf *b, const char *account, const char *sid, const TwilioForm *
 	else
 		sim_buf_puts(b, "null");
 	sim_buf_printf(b, ",\"date_updated\":\"%s\",\"direction\":\"outbound-api\","
-				   "\"error_code\":null,\"error_message\":null,\"from\":", date);
+					  "\"error_code\":null,\"error_message\":null,\"from\":",
+				   date);
 	sim_buf_json_str_or_null(b, f->from && f->from[0] ? f->from : NULL);
 	sim_buf_puts(b, ",\"messaging_service_sid\":");
 	sim_buf_json_str_or_null(b, f->mss && f->mss[0] ? f->mss : NULL);
 	sim_buf_printf(b, ",\"num_media\":\"%d\",\"num_segments\":\"%d\",\"price\":null,"
-				   "\"price_unit\":\"USD\",\"sid\":\"%s\",\"status\":\"%s\","
-				   "\"subresource_uris\":{\"media\":\"" API_PREFIX "%s/Messages/%s/Media.json\"},"
-				   "\"to\":",
+					  "\"price_unit\":\"USD\",\"sid\":\"%s\",\"status\":\"%s\","
+					  "\"subresource_uris\":{\"media\":\"" API_PREFIX "%s/Messages/%s/Media.json\"},"
+					  "\"to\":",
 				   f->num_media, segments, sid, status, account, sid);
 	sim_buf_json_str_or_null(b, f->to);
 	sim_buf_printf(b, ",\"uri\":\"" API_PREFIX "%s/Messages/%s.json\"}", account, sid);
@@ -458,8 +459,8 @@ create_message(SimReq *req, SimResult *res, const char *account)
 	const char *ctype = sim_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
 	TwilioForm	f;
 	Channel		to_ch,
-				from_ch = CH_SMS;
-	bool		has_from;
+		from_ch = CH_SMS;
+	bool has_from;
 
 	if (req->body_too_large)
 	{
@@ -490,21 +491,24 @@ create_message(SimReq *req, SimResult *res, const char *account)
 	else if (has_from && (!parse_address(f.from, &from_ch, true) ||
 						  strcmp(f.from, "+15005550001") == 0))
 		error_fmt(res, 21212, "The 'From' number %s is not a valid phone number, "
-				  "shortcode, or alphanumeric sender ID.", f.from);
+							  "shortcode, or alphanumeric sender ID.",
+				  f.from);
 	else if (has_from && from_ch != to_ch)
 		sim_twilio_error(res, 400, 21910, "Invalid 'From' and 'To' pair. 'From' and 'To' "
-						 "should be of the same channel");
+										  "should be of the same channel");
 	else if (has_from && strcmp(f.from, f.to) == 0)
 		error_fmt(res, 21266, "'To' and 'From' number cannot be the same: %s", f.to);
 	else if (has_from && strcmp(f.from, "+15005550007") == 0)
 		error_fmt(res, 21606, "The From phone number %s is not a valid, SMS-capable "
-				  "inbound phone number or short code for your account.", f.from);
+							  "inbound phone number or short code for your account.",
+				  f.from);
 	else if (has_from && strcmp(f.from, "+15005550008") == 0)
 		sim_twilio_error(res, 400, 21611, "This 'From' number has exceeded the maximum "
-						 "number of queued messages");
+										  "number of queued messages");
 	else if (strcmp(f.to, "+15005550002") == 0)
 		error_fmt(res, 21612, "The 'To' phone number: %s, is not currently reachable "
-				  "using the 'From' phone number via SMS.", f.to);
+							  "using the 'From' phone number via SMS.",
+				  f.to);
 	else if (strcmp(f.to, "+15005550004") == 0)
 		sim_twilio_error(res, 400, 21610, "Attempt to send to unsubscribed recipient");
 	else if (strcmp(f.to, "+15005550009") == 0)
@@ -524,14 +528,14 @@ create_message(SimReq *req, SimResult *res, const char *account)
 static void
 fetch_message(SimReq *req, SimResult *res, const char *account, const char *sid)
 {
-	SimBuf		form;
-	int64_t		ts = 0;
+	SimBuf	form;
+	int64_t ts = 0;
 
 	sim_buf_init(&form, 256);
 	if ((is_sid(sid, "SM") || is_sid(sid, "MM")) &&
 		sim_record_find_message(sid, account, &form, &ts))
 	{
-		TwilioForm	f;
+		TwilioForm f;
 
 		parse_form(form.data, form.len, &f);
 		sim_buf_init(&res->body, 1024);
@@ -542,7 +546,7 @@ fetch_message(SimReq *req, SimResult *res, const char *account, const char *sid)
 	}
 	else
 	{
-		char		msg[300];
+		char msg[300];
 
 		snprintf(msg, sizeof(msg), "The requested resource %.200s was not found", req->url);
 		sim_twilio_error(res, 404, 20404, msg);
@@ -618,7 +622,7 @@ sim_twilio_handle(SimReq *req, SimResult *res)
 
 		if (n == 34 + 5 && strcmp(sid + 34, ".json") == 0)
 		{
-			char		s[35];
+			char s[35];
 
 			memcpy(s, sid, 34);
 			s[34] = '\0';
@@ -631,10 +635,10 @@ sim_twilio_handle(SimReq *req, SimResult *res)
 	}
 
 not_found:
-	{
-		char		msg[300];
+{
+	char msg[300];
 
-		snprintf(msg, sizeof(msg), "The requested resource %.200s was not found", url);
-		sim_twilio_error(res, 404, 20404, msg);
-	}
+	snprintf(msg, sizeof(msg), "The requested resource %.200s was not found", url);
+	sim_twilio_error(res, 404, 20404, msg);
+}
 }

@@ -43,15 +43,15 @@ void
 sim_rfc2822(int64_t realtime_us, char *out, size_t outlen)
 {
 	static __thread time_t cached_sec = -1;
-	static __thread char cached[40];
-	time_t		sec = (time_t) (realtime_us / 1000000);
+	static __thread char   cached[40];
+	time_t				   sec = (time_t) (realtime_us / 1000000);
 
 	if (sec != cached_sec)
 	{
-		struct tm	tm;
+		struct tm				 tm;
 		static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 		static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+											 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 		gmtime_r(&sec, &tm);
 		snprintf(cached, sizeof(cached), "%s, %02d %s %04d %02d:%02d:%02d +0000",
@@ -64,7 +64,7 @@ sim_rfc2822(int64_t realtime_us, char *out, size_t outlen)
 
 /* ---------------- unique ids ---------------- */
 
-static uint64_t id_nonce;
+static uint64_t			id_nonce;
 static _Atomic uint64_t id_counter;
 
 /* bijective 64-bit mixer (splitmix64 finaliser): distinct in, distinct out */
@@ -79,7 +79,7 @@ mix64(uint64_t z)
 void
 sim_ids_init(void)
 {
-	uint64_t	r[2] = {0, 0};
+	uint64_t r[2] = {0, 0};
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r))
 		r[0] = (uint64_t) sim_now_realtime_us() ^ ((uint64_t) getpid() << 32);
@@ -97,7 +97,7 @@ sim_new_sendgrid_id(char out[23])
 {
 	static const char digits[] =
 		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	uint64_t	n = atomic_fetch_add(&id_counter, 1);
+	uint64_t		  n = atomic_fetch_add(&id_counter, 1);
 	unsigned __int128 v = ((unsigned __int128) id_nonce << 64) | mix64(n);
 
 	for (int i = 21; i >= 0; i--)
@@ -113,8 +113,8 @@ void
 sim_new_twilio_sid(const char *prefix, char out[35])
 {
 	static const char hex[] = "0123456789abcdef";
-	uint64_t	n = atomic_fetch_add(&id_counter, 1);
-	uint64_t	parts[2] = {id_nonce, mix64(n)};
+	uint64_t		  n = atomic_fetch_add(&id_counter, 1);
+	uint64_t		  parts[2] = {id_nonce, mix64(n)};
 
 	out[0] = prefix[0];
 	out[1] = prefix[1];
@@ -149,15 +149,15 @@ b64val(unsigned char c)
 bool
 sim_base64_decode(const char *in, size_t inlen, char *out, size_t *outlen)
 {
-	uint32_t	acc = 0;
-	int			bits = 0;
-	size_t		n = 0;
-	size_t		pad = 0;
+	uint32_t acc = 0;
+	int		 bits = 0;
+	size_t	 n = 0;
+	size_t	 pad = 0;
 
 	for (size_t i = 0; i < inlen; i++)
 	{
 		unsigned char c = (unsigned char) in[i];
-		int			v;
+		int			  v;
 
 		if (c == '=')
 		{
@@ -165,9 +165,9 @@ sim_base64_decode(const char *in, size_t inlen, char *out, size_t *outlen)
 			continue;
 		}
 		if (pad > 0)
-			return false;		/* data after padding */
+			return false; /* data after padding */
 		if (c == '\r' || c == '\n')
-			continue;			/* MIME line breaks are tolerated */
+			continue; /* MIME line breaks are tolerated */
 		v = b64val(c);
 		if (v < 0)
 			return false;
@@ -204,14 +204,14 @@ sim_strcaseprefix(const char *s, const char *prefix)
 
 typedef struct TwilioCred
 {
-	char	   *sid;
-	char	   *token;
+	char *sid;
+	char *token;
 } TwilioCred;
 
-static char **sg_keys;
-static int	n_sg_keys;
+static char		 **sg_keys;
+static int		   n_sg_keys;
 static TwilioCred *tw_creds;
-static int	n_tw_creds;
+static int		   n_tw_creds;
 
 void
 sim_creds_add_sendgrid(const char *key)
@@ -259,7 +259,7 @@ sim_is_account_sid(const char *s, size_t len)
 		return false;
 	for (size_t i = 2; i < 34; i++)
 	{
-		char		c = s[i];
+		char c = s[i];
 
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 			  (c >= 'A' && c <= 'F')))
@@ -275,7 +275,7 @@ sim_creds_twilio_ok(const char *sid, const char *token)
 		return false;
 	if (n_tw_creds == 0)
 		return sim_is_account_sid(sid, strlen(sid)) &&
-			strcmp(token, "wrong-token") != 0;
+			   strcmp(token, "wrong-token") != 0;
 	for (int i = 0; i < n_tw_creds; i++)
 		if (strcmp(tw_creds[i].sid, sid) == 0 &&
 			strcmp(tw_creds[i].token, token) == 0)
