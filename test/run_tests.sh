@@ -16,7 +16,7 @@ fc_setup || exit 1
 [ -x "$FC_REPO/test/simulator/flowcomm-sim" ] && fc_sim_start
 [ -n "${FC_SIM_URL:-}" ] && fc_provider_conf
 # Workers serve only the process-test database: the SQL suites stay deterministic.
-fc_conf "flowcomm.databases = 'flowcomm_t'"
+fc_conf "flowcomm.databases = 'flowcomm_t,flowcomm_restore'"
 fc_conf "flowcomm.poll_interval_ms = 200"
 fc_start || { cat "$FC_TMP/log/postgres.log"; exit 1; }
 echo "flowcomm test cluster: $FC_TMP (port $FC_PORT), simulator ${FC_SIM_URL:-none}"
@@ -29,10 +29,11 @@ cp -r "$FC_REPO/test/sql" "$FC_REPO/test/expected" "$FC_REPO/test/fixtures" "$FC
 [ "$(id -u)" = 0 ] && chown -R postgres: "$FC_TMP/regress"
 TESTS=$(cd "$FC_REPO/test/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort)
 if [ -n "$TESTS" ]; then
-	fc_as_pg env SIM_URL="${FC_SIM_URL:-}" "$FC_TMP/root/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress" \
+	# Run from the copy so tests can \i fixtures/… relative to it.
+	(cd "$FC_TMP/regress" && fc_as_pg env SIM_URL="${FC_SIM_URL:-}" "$FC_TMP/root/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress" \
 		--bindir="$FC_BIN" --host="$FC_SOCK" --port="$FC_PORT" \
 		--inputdir="$FC_TMP/regress" --outputdir="$FC_TMP/regress" \
-		--dbname=contrib_regression $TESTS >"$FC_TMP/regress/summary.txt" 2>&1
+		--dbname=contrib_regression $TESTS) >"$FC_TMP/regress/summary.txt" 2>&1
 	cat "$FC_TMP/regress/summary.txt"
 	n_total=$(grep -cE '^(ok|not ok) ' "$FC_TMP/regress/summary.txt" || true)
 	if [ "$n_total" = 0 ]; then

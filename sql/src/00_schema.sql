@@ -103,8 +103,9 @@ CREATE TABLE flowcomm.communication (
 	created_at              timestamptz NOT NULL DEFAULT now(),
 	updated_at              timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (business_id, id),
-	FOREIGN KEY (business_id, original_communication_id) REFERENCES flowcomm.communication (business_id, id),
-	FOREIGN KEY (business_id, fallback_of_id) REFERENCES flowcomm.communication (business_id, id),
+	-- original_communication_id / fallback_of_id link rows of this table; they
+	-- are set only by flowcomm itself, and kept without a self-referencing
+	-- foreign key so that pg_dump can order the data of this extension table.
 	CHECK (metadata IS NULL OR jsonb_typeof(metadata) = 'object'),
 	CHECK (template_variables IS NULL OR jsonb_typeof(template_variables) = 'object')
 );

@@ -202,7 +202,8 @@ BEGIN
 	END IF;
 	SELECT k INTO unknown FROM jsonb_object_keys(req) k WHERE NOT k = ANY (allowed) ORDER BY k LIMIT 1;
 	IF unknown IS NOT NULL THEN
-		PERFORM flowcomm.invalid(left(unknown, 64), 'unknown field', 'known fields: ' || array_to_string(allowed, ', '));
+		PERFORM flowcomm.invalid(CASE WHEN what = 'request' THEN '' ELSE what || '.' END || left(unknown, 64), 'unknown field',
+								 'known fields: ' || array_to_string(allowed, ', '));
 	END IF;
 	RETURN req;
 END

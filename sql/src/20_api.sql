@@ -175,7 +175,10 @@ BEGIN
 		IF req_text(a, 'mimeType', 100) IS NOT NULL AND (a ->> 'mimeType') !~ '^[a-z]+/[A-Za-z0-9.+-]+$' THEN
 			PERFORM invalid(f || '.mimeType', format('"%s" is not a MIME type', left(a ->> 'mimeType', 100)));
 		END IF;
-		PERFORM req_int(a, 'sizeBytes', 0, 2147483647);
+		IF jsonb_typeof(a -> 'sizeBytes') NOT IN ('number', 'null') OR (a ->> 'sizeBytes')::numeric < 0
+		   OR (a ->> 'sizeBytes')::numeric > 2147483647 OR (a ->> 'sizeBytes')::numeric <> trunc((a ->> 'sizeBytes')::numeric) THEN
+			PERFORM invalid(f || '.sizeBytes', 'must be a whole number of bytes');
+		END IF;
 		PERFORM req_text(a, 'filePath', 500);
 		IF req_text(a, 'contentBase64', 40000000) IS NOT NULL THEN
 			IF (a ->> 'contentBase64') !~ '^[A-Za-z0-9+/\s]*={0,2}\s*$' THEN
@@ -528,7 +531,10 @@ BEGIN
 	ELSIF o.template_id IS NOT NULL THEN
 		req := req || jsonb_build_object('templateId', o.template_id, 'templateVariables', o.template_variables);
 	ELSE
-		req := req || jsonb_strip_nulls(jsonb_build_object('content', o.content, 'subject', o.subject));
+		req := req || jsonb_strip_nulls(jsonb_build_object('content', CASE WHEN o.channel = 'email' AND req ->> 'channel' <> 'email'
+																		   THEN coalesce(o.content_text, o.content) ELSE o.content END,
+			'subject', CASE WHEN req ->> 'channel' = 'email'
+							THEN coalesce(o.subject, initcap(replace(o.type::text, '_', ' '))) END));
 	END IF;
 	c := build_message(b, req, current_actor());
 	c.original_communication_id := o.id;

@@ -220,7 +220,7 @@ DECLARE
 BEGIN
 	PERFORM check_request(t, ARRAY['name', 'code', 'description', 'channel', 'type', 'locale', 'subjectTemplate',
 		'bodyTemplate', 'availableVariables', 'isActive'], 'template');
-	IF req_text(t, 'name', 255) IS NULL THEN PERFORM invalid('name', 'is required'); END IF;
+	IF coalesce(req_text(t, 'name', 255), '') = '' THEN PERFORM invalid('name', 'is required'); END IF;
 	IF coalesce(req_text(t, 'code', 100), '') !~ '^[a-z0-9_]{1,100}$' THEN
 		PERFORM invalid('code', 'is required: lower-case letters, digits and underscores');
 	END IF;
@@ -252,7 +252,7 @@ COMMENT ON FUNCTION flowcomm.template_create(jsonb) IS 'Create a business templa
 
 -- find_own_template: a template the current business may change.
 CREATE FUNCTION flowcomm.find_own_template(b uuid, p_id uuid) RETURNS flowcomm.communication_template
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	t communication_template;
@@ -280,6 +280,9 @@ DECLARE
 BEGIN
 	PERFORM check_request(patch, ARRAY['name', 'description', 'subjectTemplate', 'bodyTemplate',
 		'availableVariables', 'isActive', 'type'], 'patch');
+	IF req_text(patch, 'name', 255) = '' THEN
+		PERFORM invalid('name', 'may not be empty');
+	END IF;
 	t.name := coalesce(req_text(patch, 'name', 255), t.name);
 	t.description := CASE WHEN patch ? 'description' THEN req_text(patch, 'description', 2000) ELSE t.description END;
 	t.subject_template := CASE WHEN patch ? 'subjectTemplate' THEN req_text(patch, 'subjectTemplate', 500) ELSE t.subject_template END;

@@ -181,7 +181,8 @@ CREATE FUNCTION flowcomm.rule_register(name text, table_name regclass, on_event 
 	priority flowcomm.queue_priority DEFAULT 'normal')
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+SET search_path = pg_catalog, flowcomm, pg_temp
+SET client_min_messages = warning AS $$
 #variable_conflict use_variable
 DECLARE
 	cols text[];
@@ -321,7 +322,7 @@ DECLARE
 	pol collection_policy;
 	tz text;
 	days int;
-	step int;
+	v_step int;
 	done int;
 	r jsonb;
 	ch channel;
@@ -346,39 +347,42 @@ BEGIN
 		tz := coalesce((SELECT s.timezone FROM business_setting s WHERE s.business_id = inv.business_id), 'UTC');
 		days := ((as_of AT TIME ZONE tz)::date - inv.due_date);
 		-- The highest cadence step reached; earlier missed steps are not replayed.
-		SELECT max(i) INTO step FROM generate_subscripts(pol.cadence_days, 1) i WHERE pol.cadence_days[i] <= days;
-		CONTINUE WHEN step IS NULL;
+		SELECT max(i) INTO v_step FROM generate_subscripts(pol.cadence_days, 1) i WHERE pol.cadence_days[i] <= days;
+		CONTINUE WHEN v_step IS NULL;
 		CONTINUE WHEN EXISTS (SELECT 1 FROM reminder_log l WHERE l.business_id = inv.business_id
-								 AND l.invoice_id = inv.invoice_id AND l.step >= step);
+								 AND l.invoice_id = inv.invoice_id AND l.step >= v_step);
 		SELECT count(*) INTO done FROM reminder_log l
 		 WHERE l.business_id = inv.business_id AND l.invoice_id = inv.invoice_id AND l.outcome = 'sent';
 		CONTINUE WHEN done >= pol.max_per_invoice;
 		IF in_quiet_hours((as_of AT TIME ZONE tz)::time, pol.quiet_start, pol.quiet_end) THEN
-			out := out || jsonb_build_object('invoiceId', inv.invoice_id, 'step', step, 'action', 'held_quiet_hours');
+			out := out || jsonb_build_object('invoiceId', inv.invoice_id, 'step', v_step, 'action', 'held_quiet_hours');
 			CONTINUE;
 		END IF;
 		r := jsonb_build_object('recipient_type', 'customer', 'recipient_id', inv.customer_id,
 			'name', to_jsonb(inv) ->> 'customer_name', 'email', to_jsonb(inv) ->> 'email',
 			'phone', to_jsonb(inv) ->> 'phone', 'whatsapp', to_jsonb(inv) ->> 'whatsapp',
 			'messenger_id', to_jsonb(inv) ->> 'messenger_id', 'locale', to_jsonb(inv) ->> 'locale');
+		code := CASE WHEN v_step >= pol.notice_from_step THEN 'collection_notice' ELSE 'payment_reminder' END;
 		ch := NULL;
 		SELECT c INTO ch FROM unnest(pol.channels) WITH ORDINALITY AS t(c, o)
 		 WHERE contact_for(inv.business_id, r, c) IS NOT NULL
 		   AND check_contact_ok(c, contact_for(inv.business_id, r, c))
 		   AND delivery_block(inv.business_id, 'customer', inv.customer_id, c, contact_for(inv.business_id, r, c)) IS NULL
+		   AND has_template(inv.business_id, code, c)
 		 ORDER BY o LIMIT 1;
-		code := CASE WHEN step >= pol.notice_from_step THEN 'collection_notice' ELSE 'payment_reminder' END;
 		IF ch IS NULL THEN
-			out := out || jsonb_build_object('invoiceId', inv.invoice_id, 'step', step, 'action', 'skipped_no_channel');
+			out := out || jsonb_build_object('invoiceId', inv.invoice_id, 'step', v_step, 'action', 'skipped_no_channel');
 			IF NOT dry_run THEN
 				INSERT INTO reminder_log (business_id, invoice_id, step, days_overdue, outcome, detail)
-				VALUES (inv.business_id, inv.invoice_id, step, days, 'skipped', 'no allowed channel with a contact');
+				VALUES (inv.business_id, inv.invoice_id, v_step, days, 'skipped', 'no allowed channel with a contact');
 			END IF;
 			CONTINUE;
 		END IF;
-		out := out || jsonb_build_object('invoiceId', inv.invoice_id, 'documentNumber', inv.document_number, 'step', step,
-										 'daysOverdue', days, 'channel', ch, 'template', code,
-										 'action', CASE WHEN dry_run THEN 'would_send' ELSE 'sent' END);
+		IF dry_run THEN
+			out := out || jsonb_build_object('invoiceId', inv.invoice_id, 'documentNumber', inv.document_number,
+											 'step', v_step, 'daysOverdue', days, 'channel', ch, 'template', code,
+											 'action', 'would_send');
+		END IF;
 		CONTINUE WHEN dry_run;
 		cid := send_automated(inv.business_id, jsonb_strip_nulls(jsonb_build_object(
 			'channel', ch, 'type', CASE WHEN code = 'collection_notice' THEN 'collection_notice' ELSE 'invoice_reminder' END,
@@ -391,10 +395,13 @@ BEGIN
 				'businessPhone', to_jsonb(inv) ->> 'business_phone', 'paymentUrl', to_jsonb(inv) ->> 'payment_url')),
 			'entityType', 'accountsReceivableInvoice', 'entityId', inv.invoice_id,
 			'createdBy', 'SYSTEM_collections',
-			'idempotencyKey', format('reminder:%s:%s', inv.invoice_id, step))),
+			'idempotencyKey', format('reminder:%s:%s', inv.invoice_id, v_step))),
 			'SYSTEM_collections', 'normal');
+		out := out || jsonb_build_object('invoiceId', inv.invoice_id, 'documentNumber', inv.document_number,
+										 'step', v_step, 'daysOverdue', days, 'channel', ch, 'template', code,
+										 'action', CASE WHEN cid IS NULL THEN 'skipped' ELSE 'sent' END);
 		INSERT INTO reminder_log (business_id, invoice_id, step, communication_id, channel, days_overdue, outcome, detail)
-		VALUES (inv.business_id, inv.invoice_id, step, cid, ch, days,
+		VALUES (inv.business_id, inv.invoice_id, v_step, cid, ch, days,
 				CASE WHEN cid IS NULL THEN 'skipped' ELSE 'sent' END, code)
 		ON CONFLICT DO NOTHING;
 	END LOOP;
@@ -402,6 +409,16 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flowcomm.run_reminders(uuid, boolean, timestamptz) IS 'Apply the collection policy (cadence, channels, quiet hours, max per invoice) to the overdue invoices of the host source; each invoice step at most once; dry_run shows what would be sent';
+
+-- has_template: an active template for a code and channel (business or system).
+CREATE FUNCTION flowcomm.has_template(b uuid, p_code text, p_channel flowcomm.channel) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT EXISTS (SELECT 1 FROM communication_template t WHERE t.business_id = b AND t.code = p_code
+					  AND t.channel = p_channel AND t.is_active)
+		OR EXISTS (SELECT 1 FROM system_template s WHERE s.code = p_code AND s.channel = p_channel AND s.is_active)
+$$;
+COMMENT ON FUNCTION flowcomm.has_template(uuid, text, flowcomm.channel) IS 'True when the business can render a template code on a channel';
 
 -- check_contact_ok: boolean form of check_contact.
 CREATE FUNCTION flowcomm.check_contact_ok(ch flowcomm.channel, contact text) RETURNS boolean

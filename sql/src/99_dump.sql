@@ -7,13 +7,13 @@
 
 DO $$
 DECLARE
-	t text;
+	t regclass;
 BEGIN
-	FOREACH t IN ARRAY ARRAY['communication', 'communication_queue', 'communication_event', 'communication_attachment',
-							 'communication_preference', 'suppression', 'provider_account', 'business_setting',
-							 'communication_template', 'default_provider_account', 'signing_key', 'tenant_role']
+	FOR t IN SELECT c.oid FROM pg_class c
+			  WHERE c.relnamespace = 'flowcomm'::regnamespace AND c.relkind = 'r' AND c.relname <> 'system_template'
+			  ORDER BY c.relname
 	LOOP
-		PERFORM pg_catalog.pg_extension_config_dump(('flowcomm.' || t)::regclass, '');
+		PERFORM pg_catalog.pg_extension_config_dump(t, '');
 	END LOOP;
 	PERFORM pg_catalog.pg_extension_config_dump('flowcomm.system_template'::regclass, 'WHERE NOT shipped');
 END

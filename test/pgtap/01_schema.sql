@@ -1,6 +1,6 @@
 -- Schema contract: tables, keys, indexes, RLS policies, grants, config dump.
 BEGIN;
-SELECT plan(62);
+SELECT plan(66);
 
 SELECT has_schema('flowcomm');
 SELECT has_table('flowcomm', t, 'table flowcomm.' || t || ' exists')

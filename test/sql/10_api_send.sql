@@ -26,7 +26,7 @@ SELECT content_text FROM flowcomm.communication WHERE channel = 'email'
    AND business_id = 'b0000000-0000-0000-0000-000000000010';
 
 -- Priority, schedule, attachments, entity link, system actor.
-SELECT r ->> 'estimatedSendTime' > now()::text AS scheduled_later
+SELECT (r ->> 'estimatedSendTime')::timestamptz > now() + interval '1 day' AS scheduled_later
   FROM flowcomm.send('{"channel":"email","type":"invoice","recipientContact":"b@example.com","subject":"S","content":"x",
 	"priority":"urgent","entityType":"sale","entityId":"5a1e0000-0000-0000-0000-000000000001",
 	"createdBy":"SYSTEM_sales","attachments":[{"filename":"invoice.pdf","mimeType":"application/pdf","contentBase64":"JVBERi0xLjQK"}]}'

@@ -15,7 +15,9 @@ SELECT h ->> 'count' FROM flowcomm.history('{"channel": "sms"}') h;
 SELECT h ->> 'count' FROM flowcomm.history('{"channel": "email", "type": "invoice"}') h;
 SELECT h ->> 'count' FROM flowcomm.history('{"entityType": "sale", "entityId": "a0000000-0000-0000-0000-000000000001"}') h;
 SELECT h ->> 'count' FROM flowcomm.history('{"recipientContact": "+14155550101", "status": "queued"}') h;
-SELECT h ->> 'count' FROM flowcomm.history(jsonb_build_object('startDate', (now() - interval '1 hour')::text, 'endDate', (now() + interval '1 hour')::text)) h;
+SELECT h ->> 'count' FROM flowcomm.history(jsonb_build_object(
+	'startDate', to_char((now() - interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+	'endDate', to_char((now() + interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))) h;
 SELECT h ->> 'count' FROM flowcomm.history('{"startDate": "2001-01-01", "endDate": "2001-01-31"}') h;
 -- Newest first.
 SELECT (h #>> '{results,0,createdAt}') >= (h #>> '{results,1,createdAt}') AS newest_first FROM flowcomm.history() h;

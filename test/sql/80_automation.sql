@@ -1,13 +1,13 @@
 -- Business automation: sale triggers, rules on custom tables, reminders,
 -- fallback routing, quiet hours.
 \set VERBOSITY terse
-\ir ../fixtures/flowpos.sql
-\ir ../fixtures/flowpos_rules.sql
+\i fixtures/flowpos.sql
+\i fixtures/flowpos_rules.sql
 INSERT INTO flowpos.business VALUES ('b0000000-0000-0000-0000-0000000000e1', 'Ferretería Sol', 'America/Mexico_City', 'es', 'MXN', 'sol@example.com', '+525500000001');
 INSERT INTO flowpos.customer VALUES
 	('b0000000-0000-0000-0000-0000000000e1', 'c0000000-0000-0000-0000-0000000000e1', 'Lupe', NULL, 'lupe@example.com', '+525511110001', NULL, 'es'),
 	('b0000000-0000-0000-0000-0000000000e1', 'c0000000-0000-0000-0000-0000000000e2', 'Tom', NULL, NULL, '+14155550177', NULL, 'en');
-INSERT INTO flowpos.location VALUES ('b0000000-0000-0000-0000-0000000000e1', 'l0000000-0000-0000-0000-0000000000e1', 'Bodega');
+INSERT INTO flowpos.location VALUES ('b0000000-0000-0000-0000-0000000000e1', 'ee000000-0000-0000-0000-0000000000e1', 'Bodega');
 INSERT INTO flowpos.business_user VALUES
 	('b0000000-0000-0000-0000-0000000000e1', 'a0000000-0000-0000-0000-0000000000e1', 'Inés', 'ines@example.com', '+525511110009', 'inventory_manager', 'es'),
 	('b0000000-0000-0000-0000-0000000000e1', 'a0000000-0000-0000-0000-0000000000e2', 'Raúl', 'raul@example.com', '+525511110008', 'inventory_manager', 'es'),
@@ -51,7 +51,7 @@ SELECT flowcomm.preferences_update('customer', 'c0000000-0000-0000-0000-00000000
 -- Low stock fans out to every inventory manager on each preferred channel.
 SELECT flowcomm.preferences_update('user', 'a0000000-0000-0000-0000-0000000000e1', '{"preferences": {"low_stock_alert": ["email", "sms"]}}') IS NOT NULL;
 INSERT INTO flowpos.low_stock_alert VALUES ('b0000000-0000-0000-0000-0000000000e1', '10000000-0000-0000-0000-0000000000e1',
-	'l0000000-0000-0000-0000-0000000000e1', '{"items": [{"name": "Clavos", "sku": "CL-1", "onHand": 3, "reorderPoint": 50}]}');
+	'ee000000-0000-0000-0000-0000000000e1', '{"items": [{"name": "Clavos", "sku": "CL-1", "onHand": 3, "reorderPoint": 50}]}');
 SELECT recipient_name, channel, recipient_contact FROM flowcomm.communication
  WHERE entity_type = 'lowStockAlert' ORDER BY recipient_name, channel;
 

@@ -1,0 +1,288 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_encode.c
+ *	  Encoders and small readers for provider requests and answers.
+ *
+ * JSON string escaping and form (x-www-form-urlencoded) encoding for the
+ * request bodies, a tag stripper for the plain-text part of an email, the
+ * secret masker applied to every error text we store or log, and a reader
+ * of top-level fields of a provider's JSON answer built on PostgreSQL's own
+ * JSON parser (so a hostile answer cannot confuse a hand-written scanner).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
+
+#include "flowcomm.h"
+
+/*
+ * fc_json_escape appends s as a JSON string literal (with quotes).
+ */
+void
+fc_json_escape(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				appendStringInfoString(buf, "\\\"");
+				break;
+			case '\\':
+				appendStringInfoString(buf, "\\\\");
+				break;
+			case '\n':
+				appendStringInfoString(buf, "\\n");
+				break;
+			case '\r':
+				appendStringInfoString(buf, "\\r");
+				break;
+			case '\t':
+				appendStringInfoString(buf, "\\t");
+				break;
+			default:
+				if (*p < 0x20)
+					appendStringInfo(buf, "\\u%04x", *p);
+				else
+					appendStringInfoChar(buf, (char) *p);
+		}
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/*
+ * fc_form_append appends key=value, percent-encoding everything outside
+ * RFC 3986's unreserved set (so "+" in E.164 numbers becomes %2B).
+ */
+void
+fc_form_append(StringInfo buf, const char *key, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *parts[2] = {key, value ? value : ""};
+
+	if (buf->len > 0)
+		appendStringInfoChar(buf, '&');
+	for (int k = 0; k < 2; k++)
+	{
+		if (k == 1)
+			appendStringInfoChar(buf, '=');
+		for (const unsigned char *p = (const unsigned char *) parts[k]; *p; p++)
+		{
+			if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+				(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+				appendStringInfoChar(buf, (char) *p);
+			else
+			{
+				appendStringInfoChar(buf, '%');
+				appendStringInfoChar(buf, hex[*p >> 4]);
+				appendStringInfoChar(buf, hex[*p & 15]);
+			}
+		}
+	}
+}
+
+/*
+ * fc_html_to_text derives a plain-text body from HTML: tags dropped, block
+ * ends become line breaks, the common entities decoded, blank runs folded.
+ * The template engine's converter replaces this when it lands.
+ */
+char *
+fc_html_to_text(const char *html)
+{
+	StringInfoData out;
+	const char *p = html ? html : "";
+	static const struct
+	{
+		const char *ent;
+		char		ch;
+	}			ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}};
+
+	initStringInfo(&out);
+	while (*p)
+	{
+		if (*p == '<')
+		{
+			const char *end = strchr(p, '>');
+			bool		block = (pg_strncasecmp(p, "<br", 3) == 0 || pg_strncasecmp(p, "</p", 3) == 0 ||
+								 pg_strncasecmp(p, "</div", 5) == 0 || pg_strncasecmp(p, "</tr", 4) == 0 ||
+								 pg_strncasecmp(p, "</h", 3) == 0 || pg_strncasecmp(p, "</li", 4) == 0);
+
+			if (end == NULL)
+				break;
+			if (pg_strncasecmp(p, "<style", 6) == 0 || pg_strncasecmp(p, "<script", 7) == 0)
+			{
+				const char *close = strstr(end, "</");
+
+				end = close ? strchr(close, '>') : NULL;
+				if (end == NULL)
+					break;
+			}
+			if (block && out.len > 0 && out.data[out.len - 1] != '\n')
+				appendStringInfoChar(&out, '\n');
+			p = end + 1;
+			continue;
+		}
+		if (*p == '&')
+		{
+			bool		done = false;
+
+			for (int i = 0; i < lengthof(ents) && !done; i++)
+				if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
+				{
+					appendStringInfoChar(&out, ents[i].ch);
+					p += strlen(ents[i].ent);
+					done = true;
+				}
+			if (done)
+				continue;
+		}
+		if ((*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') &&
+			(out.len == 0 || out.data[out.len - 1] == ' ' || out.data[out.len - 1] == '\n'))
+		{
+			p++;
+			continue;
+		}
+		appendStringInfoChar(&out, (*p == '\t' || *p == '\r' || *p == '\n') ? ' ' : *p);
+		p++;
+	}
+	return out.data;
+}
+
+/* mask_one replaces every occurrence of secret in s by "****". */
+static char *
+mask_one(char *s, const char *secret)
+{
+	StringInfoData out;
+	char	   *hit;
+	char	   *p = s;
+	size_t		len;
+
+	if (secret == NULL || (len = strlen(secret)) < 4 || strstr(s, secret) == NULL)
+		return s;
+	initStringInfo(&out);
+	while ((hit = strstr(p, secret)) != NULL)
+	{
+		appendBinaryStringInfo(&out, p, hit - p);
+		appendStringInfoString(&out, "****");
+		p = hit + len;
+	}
+	appendStringInfoString(&out, p);
+	return out.data;
+}
+
+/*
+ * fc_mask_secrets returns msg with the account's API key and auth token
+ * masked, so no stored or logged text can leak them.
+ */
+char *
+fc_mask_secrets(const char *msg, const FcAccount *acct)
+{
+	char	   *s = pstrdup(msg ? msg : "");
+
+	s = mask_one(s, acct->sendgrid_api_key);
+	s = mask_one(s, acct->twilio_auth_token);
+	return s;
+}
+
+/* State of a top-level field lookup. */
+typedef struct FieldFind
+{
+	const char *key;
+	int			depth;
+	bool		want;
+	char	   *value;
+} FieldFind;
+
+static void
+ff_struct_start(void *state)
+{
+	((FieldFind *) state)->depth++;
+}
+
+static void
+ff_struct_end(void *state)
+{
+	((FieldFind *) state)->depth--;
+}
+
+static void
+ff_field_start(void *state, char *fname, bool isnull)
+{
+	FieldFind  *f = (FieldFind *) state;
+
+	if (f->depth == 1 && f->value == NULL && strcmp(fname, f->key) == 0)
+		f->want = true;
+}
+
+static void
+ff_field_end(void *state, char *fname, bool isnull)
+{
+	((FieldFind *) state)->want = false;
+}
+
+static void
+ff_scalar(void *state, char *token, JsonTokenType tokentype)
+{
+	FieldFind  *f = (FieldFind *) state;
+
+	if (f->want && f->depth == 1 && tokentype != JSON_TOKEN_NULL)
+		f->value = pstrdup(token);
+	f->want = false;
+}
+
+/*
+ * fc_json_find_string returns the scalar value of a top-level field of a
+ * JSON object as text, or NULL (absent, null, not an object, invalid JSON).
+ */
+char *
+fc_json_find_string(const char *json, const char *key)
+{
+	FieldFind	f = {key, 0, false, NULL};
+	JsonSemAction sem;
+	JsonLexContext *lex;
+
+	if (json == NULL || *json == '\0')
+		return NULL;
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = &f;
+	sem.object_start = ff_struct_start;
+	sem.object_end = ff_struct_end;
+	sem.array_start = ff_struct_start;
+	sem.array_end = ff_struct_end;
+	sem.object_field_start = ff_field_start;
+	sem.object_field_end = ff_field_end;
+	sem.scalar = ff_scalar;
+	lex = makeJsonLexContextCstringLen(unconstify(char *, json), strlen(json), PG_UTF8, true);
+	if (pg_parse_json(lex, &sem) != JSON_SUCCESS)
+		return NULL;
+	return f.value;
+}
+
+/*
+ * fc_json_find_int is fc_json_find_string for an integer field.
+ */
+int
+fc_json_find_int(const char *json, const char *key, int dflt)
+{
+	char	   *v = fc_json_find_string(json, key);
+
+	return v ? atoi(v) : dflt;
+}
+
+/*
+ * fc_json_valid says whether text parses as JSON (so jsonb casts succeed).
+ */
+bool
+fc_json_valid(const char *json)
+{
+	JsonLexContext *lex;
+
+	if (json == NULL || *json == '\0')
+		return false;
+	lex = makeJsonLexContextCstringLen(unconstify(char *, json), strlen(json), PG_UTF8, false);
+	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
+}

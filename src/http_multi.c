@@ -1,0 +1,305 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_multi.c
+ *	  Many provider requests in flight per worker with the curl multi API.
+ *
+ * One multi handle per worker holds every in-flight request; it owns the
+ * connection cache, so connections are reused across requests (keep-alive)
+ * and HTTP/2 streams share one connection where the server offers it
+ * (CURL_HTTP_VERSION_2TLS + PIPEWAIT).  Connections per host are capped so a
+ * big batch queues inside curl instead of opening hundreds of sockets at
+ * once.  Easy handles carry the job pointer (CURLOPT_PRIVATE); when a
+ * transfer ends the provider module classifies it and the job is returned.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "lib/ilist.h"
+#include "utils/memutils.h"
+
+#include "flowcomm.h"
+
+#define MAX_HOST_CONNECTIONS	64
+#define MAX_RESPONSE_BYTES		(64 * 1024)
+
+struct FcHttp
+{
+	CURLM	   *multi;
+	int			in_flight;
+	dlist_head	jobs;			/* in-flight jobs */
+};
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg);
+static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg);
+static bool header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt);
+static bool build_request(FcJob *job);
+static CURL *make_easy(FcJob *job);
+static void finish_job(FcHttp *http, FcJob *job, CURLcode code);
+static void release_easy(FcHttp *http, FcJob *job);
+
+FcHttp *
+fc_http_create(void)
+{
+	FcHttp	   *http = MemoryContextAllocZero(TopMemoryContext, sizeof(FcHttp));
+
+	http->multi = curl_multi_init();
+	if (http->multi == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("flowcomm could not create a curl multi handle")));
+	curl_multi_setopt(http->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) MAX_HOST_CONNECTIONS);
+	curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long) MAX_HOST_CONNECTIONS * 2);
+	curl_multi_setopt(http->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX);
+	dlist_init(&http->jobs);
+	return http;
+}
+
+void
+fc_http_destroy(FcHttp *http)
+{
+	curl_multi_cleanup(http->multi);
+	pfree(http);
+}
+
+int
+fc_http_in_flight(FcHttp *http)
+{
+	return http->in_flight;
+}
+
+/* write_cb collects the response body (bounded). */
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	FcJob	   *job = (FcJob *) arg;
+	size_t		len = size * nmemb;
+
+	if (job->response.len + len <= MAX_RESPONSE_BYTES)
+		appendBinaryStringInfo(&job->response, data, (int) len);
+	return len;
+}
+
+/*
+ * header_value matches "Name: value" case-insensitively and copies the
+ * trimmed value into cxt.
+ */
+static bool
+header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt)
+{
+	size_t		nlen = strlen(name);
+	const char *v;
+	const char *end = line + len;
+
+	if (len <= nlen || pg_strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return false;
+	v = line + nlen + 1;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	*value = MemoryContextStrdup(cxt, pnstrdup(v, end - v));
+	return true;
+}
+
+/* header_cb keeps X-Message-Id (Sendgrid) and Retry-After (429). */
+static size_t
+header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	FcJob	   *job = (FcJob *) arg;
+	size_t		len = size * nmemb;
+	char	   *v;
+
+	if (header_value(data, len, "X-Message-Id", &v, job->cxt))
+		job->header_message_id = v;
+	else if (header_value(data, len, "Retry-After", &v, job->cxt))
+		job->retry_after = atoi(v);
+	return len;
+}
+
+/*
+ * build_request lets the provider module fill job->req; false means the job
+ * cannot be sent and already carries a permanent failure.
+ */
+static bool
+build_request(FcJob *job)
+{
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+	bool		ok;
+
+	initStringInfo(&job->req.body);
+	if (job->provider == FC_PROV_SENDGRID)
+		ok = fc_sendgrid_build(job, &job->req);
+	else
+		ok = fc_twilio_build(job, &job->req);
+	MemoryContextSwitchTo(old);
+	return ok;
+}
+
+static CURL *
+make_easy(FcJob *job)
+{
+	CURL	   *easy = curl_easy_init();
+	struct curl_slist *hdr = NULL;
+	FcRequest  *req = &job->req;
+
+	if (easy == NULL)
+		return NULL;
+	hdr = curl_slist_append(hdr, psprintf("Content-Type: %s", req->content_type));
+	hdr = curl_slist_append(hdr, "Accept: application/json");
+	hdr = curl_slist_append(hdr, "Expect:");	/* no 100-continue round trip */
+	if (req->bearer)
+		hdr = curl_slist_append(hdr, psprintf("Authorization: Bearer %s", req->bearer));
+	job->headers = hdr;
+
+	curl_easy_setopt(easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body.data);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long) req->body.len);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdr);
+	if (req->basic_user)
+	{
+		curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+		curl_easy_setopt(easy, CURLOPT_USERNAME, req->basic_user);
+		curl_easy_setopt(easy, CURLOPT_PASSWORD, req->basic_password);
+	}
+	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) fc_request_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) Min(fc_request_timeout_ms, 10000));
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "flowcomm/0.1.0");
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, job);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, job);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
+	return easy;
+}
+
+/*
+ * fc_http_start builds and starts the job's request.  Returns false if the
+ * job could not be started; it then carries a final result.
+ */
+bool
+fc_http_start(FcHttp *http, FcJob *job)
+{
+	CURL	   *easy;
+
+	if (!build_request(job))
+		return false;
+	easy = make_easy(job);
+	if (easy == NULL || curl_multi_add_handle(http->multi, easy) != CURLM_OK)
+	{
+		if (easy)
+			curl_easy_cleanup(easy);
+		curl_slist_free_all((struct curl_slist *) job->headers);
+		job->headers = NULL;
+		job->curl_code = CURLE_OUT_OF_MEMORY;
+		fc_set_retry_or_dead(job, "network", "could not start the request");
+		return false;
+	}
+	job->easy = easy;
+	job->started_at = GetCurrentTimestamp();
+	dlist_push_tail(&http->jobs, &job->node);
+	http->in_flight++;
+	return true;
+}
+
+static void
+release_easy(FcHttp *http, FcJob *job)
+{
+	curl_multi_remove_handle(http->multi, (CURL *) job->easy);
+	curl_easy_cleanup((CURL *) job->easy);
+	curl_slist_free_all((struct curl_slist *) job->headers);
+	job->easy = NULL;
+	job->headers = NULL;
+	dlist_delete(&job->node);
+	http->in_flight--;
+}
+
+/*
+ * finish_job records status and latency, then lets the provider module
+ * turn the answer into an outcome.
+ */
+static void
+finish_job(FcHttp *http, FcJob *job, CURLcode code)
+{
+	MemoryContext old;
+
+	job->curl_code = (int) code;
+	if (code == CURLE_OK)
+		curl_easy_getinfo((CURL *) job->easy, CURLINFO_RESPONSE_CODE, &job->http_status);
+	release_easy(http, job);
+	fc_record_latency(job->provider, job->channel,
+					  GetCurrentTimestamp() - job->started_at);
+
+	old = MemoryContextSwitchTo(job->cxt);
+	if (code != CURLE_OK)
+	{
+		job->curl_error = pstrdup(curl_easy_strerror(code));
+		fc_classify_transport(job);
+	}
+	else if (job->provider == FC_PROV_SENDGRID)
+		fc_sendgrid_result(job);
+	else
+		fc_twilio_result(job);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * fc_http_run drives transfers for up to timeout_ms and returns the jobs
+ * that finished (at most max_done).
+ */
+int
+fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
+{
+	int			running;
+	int			n = 0;
+	int			left;
+	CURLMsg    *msg;
+
+	curl_multi_perform(http->multi, &running);
+	if (running > 0 && running == http->in_flight)
+	{
+		curl_multi_poll(http->multi, NULL, 0, (int) timeout_ms, NULL);
+		curl_multi_perform(http->multi, &running);
+	}
+	while (n < max_done && (msg = curl_multi_info_read(http->multi, &left)) != NULL)
+	{
+		FcJob	   *job;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &job);
+		finish_job(http, job, msg->data.result);
+		done[n++] = job;
+	}
+	return n;
+}
+
+/*
+ * fc_http_abandon_all stops every in-flight transfer (shutdown) and returns
+ * their jobs; whether each request reached the provider is unknown.
+ */
+int
+fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out)
+{
+	int			n = 0;
+	dlist_mutable_iter it;
+
+	dlist_foreach_modify(it, &http->jobs)
+	{
+		FcJob	   *job = dlist_container(FcJob, node, it.cur);
+
+		if (n >= max_out)
+			break;
+		release_easy(http, job);
+		out[n++] = job;
+	}
+	return n;
+}

@@ -1,0 +1,431 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The delivery worker: claim, send through curl multi, write results.
+ *
+ * One worker serves one database.  It keeps up to flowcomm.max_in_flight
+ * provider requests in flight and claims more as slots free, so one slow
+ * provider call never holds up the others (pg_net's batch-at-a-time loop
+ * does).  Results are written in batches: every RESULT_FLUSH_COUNT results
+ * or RESULT_FLUSH_MS milliseconds.  Idle, it sleeps on its latch, which
+ * flowcomm.wake_workers() sets when a queueing transaction commits, with
+ * flowcomm.poll_interval_ms (or the next scheduled job) as a safety net.
+ *
+ * SIGTERM: stop claiming, let in-flight requests finish for up to
+ * SHUTDOWN_GRACE_MS, write their results, and hand the rest back under
+ * flowcomm.uncertain_policy (their request may have reached the provider).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "access/xact.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "flowcomm.h"
+
+#define RESULT_FLUSH_COUNT	200
+#define RESULT_FLUSH_MS		20
+#define BUSY_POLL_MS		10
+#define SHUTDOWN_GRACE_MS	5000
+#define NO_EXTENSION_SLEEP_MS 5000
+#define RECOVER_EVERY_MS	1000
+
+/* Worker-lifetime state. */
+typedef struct WorkerState
+{
+	int			slot;
+	FcHttp	   *http;
+	MemoryContext jobs_cxt;		/* parent of one context per claimed job */
+	MemoryContext loop_cxt;		/* reset every loop */
+	FcJob	  **results;		/* finished jobs waiting to be written */
+	int			n_results;
+	int			results_cap;
+	TimestampTz first_result_at;
+	TimestampTz next_claim_at;	/* poll timer: claim even without a wakeup */
+	TimestampTz next_recover_at;
+	bool		more_work;		/* the last claim was full */
+} WorkerState;
+
+static void attach_slot(int slot, Oid dboid);
+static void detach_slot(int code, Datum arg);
+static void set_state(int slot, FcWorkerState state, int in_flight);
+static void wait_for_extension(int slot);
+static void add_result(WorkerState *ws, FcJob *job);
+static void flush_results(WorkerState *ws);
+static void claim_and_start(WorkerState *ws);
+static void dispatch_job(WorkerState *ws, FcJob *job);
+static bool claim_due(WorkerState *ws, TimestampTz now);
+static void schedule_next_poll(WorkerState *ws, int claimed, int wanted);
+static void drive_http(WorkerState *ws, long timeout_ms);
+static void shutdown_drain(WorkerState *ws);
+static void process_signals(void);
+static long idle_timeout_ms(WorkerState *ws);
+
+/*
+ * attach_slot publishes this worker in its shared slot.
+ */
+static void
+attach_slot(int slot, Oid dboid)
+{
+	FcWorkerSlot *w = &fc_shared->workers[slot];
+
+	LWLockAcquire(fc_shared->lock, LW_EXCLUSIVE);
+	if (w->in_use)
+	{
+		LWLockRelease(fc_shared->lock);
+		ereport(LOG,
+				(errmsg("flowcomm worker slot %d is already in use by pid %d", slot, w->pid)));
+		proc_exit(0);
+	}
+	w->in_use = true;
+	w->dboid = dboid;
+	w->dbname[0] = '\0';
+	w->pid = MyProcPid;
+	w->latch = MyLatch;
+	w->state = FC_WS_STARTING;
+	w->in_flight = 0;
+	w->last_error[0] = '\0';
+	w->last_loop_at = GetCurrentTimestamp();
+	LWLockRelease(fc_shared->lock);
+	on_shmem_exit(detach_slot, Int32GetDatum(slot));
+}
+
+static void
+detach_slot(int code, Datum arg)
+{
+	FcWorkerSlot *w = &fc_shared->workers[DatumGetInt32(arg)];
+
+	LWLockAcquire(fc_shared->lock, LW_EXCLUSIVE);
+	w->in_use = false;
+	w->latch = NULL;
+	w->pid = 0;
+	LWLockRelease(fc_shared->lock);
+}
+
+static void
+set_state(int slot, FcWorkerState state, int in_flight)
+{
+	FcWorkerSlot *w = &fc_shared->workers[slot];
+
+	/* Plain stores: readers tolerate a torn view of these two ints. */
+	w->state = state;
+	w->in_flight = in_flight;
+	w->last_loop_at = GetCurrentTimestamp();
+}
+
+static void
+process_signals(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+}
+
+/*
+ * wait_for_extension sleeps until CREATE EXTENSION flowcomm has run here,
+ * quietly: a configured database without the extension is not an error.
+ */
+static void
+wait_for_extension(int slot)
+{
+	for (;;)
+	{
+		bool		present;
+
+		process_signals();
+		if (ShutdownRequestPending)
+			proc_exit(0);
+		fc_start_xact();
+		present = fc_extension_present();
+		CommitTransactionCommand();
+		if (present)
+			return;
+		set_state(slot, FC_WS_NO_EXTENSION, 0);
+		pgstat_report_activity(STATE_IDLE, "waiting for CREATE EXTENSION flowcomm");
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 NO_EXTENSION_SLEEP_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+static void
+add_result(WorkerState *ws, FcJob *job)
+{
+	if (ws->n_results == 0)
+		ws->first_result_at = GetCurrentTimestamp();
+	if (ws->n_results >= ws->results_cap)
+	{
+		ws->results_cap *= 2;
+		ws->results = repalloc(ws->results, sizeof(FcJob *) * ws->results_cap);
+	}
+	ws->results[ws->n_results++] = job;
+}
+
+/*
+ * flush_results writes the pending results in one transaction and frees
+ * their jobs.
+ */
+static void
+flush_results(WorkerState *ws)
+{
+	if (ws->n_results == 0)
+		return;
+	pgstat_report_activity(STATE_RUNNING, "writing delivery results");
+	fc_results_flush(ws->slot, ws->results, ws->n_results);
+	MemoryContextSwitchTo(ws->loop_cxt);
+	for (int i = 0; i < ws->n_results; i++)
+		MemoryContextDelete(ws->results[i]->cxt);
+	ws->n_results = 0;
+}
+
+/*
+ * dispatch_job sends a claimed job, or turns it straight into a result:
+ * cancelled meanwhile, throttled (handed back), or unsendable.
+ */
+static void
+dispatch_job(WorkerState *ws, FcJob *job)
+{
+	double		wait = 0;
+
+	if (job->cancelled)
+	{
+		job->outcome = FC_OUT_CANCELLED;
+		add_result(ws, job);
+		return;
+	}
+	if (!fc_ratelimit_take(job, &wait))
+	{
+		job->outcome = FC_OUT_HANDBACK;
+		job->delay_seconds = wait;
+		add_result(ws, job);
+		return;
+	}
+	if (!fc_http_start(ws->http, job))
+		add_result(ws, job);	/* the builder set a permanent failure */
+}
+
+static bool
+claim_due(WorkerState *ws, TimestampTz now)
+{
+	if (ShutdownRequestPending)
+		return false;
+	if (fc_max_in_flight - fc_http_in_flight(ws->http) < Max(1, Min(fc_batch_size, fc_max_in_flight) / 4))
+		return false;
+	return ws->more_work || MyLatch->is_set || now >= ws->next_claim_at;
+}
+
+/*
+ * schedule_next_poll sets the poll timer after a claim: at once if the
+ * batch was full, else at the next scheduled job or the poll interval.
+ */
+static void
+schedule_next_poll(WorkerState *ws, int claimed, int wanted)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	double		until;
+	int64		ms;
+
+	ws->more_work = (claimed >= wanted);
+	if (ws->more_work)
+	{
+		ws->next_claim_at = now;
+		return;
+	}
+	fc_start_xact();
+	until = fc_seconds_until_next_due();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(ws->loop_cxt);
+	ms = fc_poll_interval_ms;
+	if (until >= 0)
+		ms = Min(ms, (int64) (until * 1000.0) + 1);
+	/* Due jobs we could not claim are locked by another worker: no spin. */
+	ms = Max(ms, BUSY_POLL_MS);
+	ws->next_claim_at = TimestampTzPlusMilliseconds(now, ms);
+}
+
+/*
+ * claim_and_start claims a batch in one transaction and starts its requests.
+ */
+static void
+claim_and_start(WorkerState *ws)
+{
+	FcJob	  **jobs = NULL;
+	int			wanted;
+	int			n;
+	TimestampTz now = GetCurrentTimestamp();
+
+	ResetLatch(MyLatch);
+	if (now >= ws->next_recover_at)
+	{
+		fc_start_xact();
+		(void) fc_recover_expired(ws->slot, false);
+		CommitTransactionCommand();
+		MemoryContextSwitchTo(ws->loop_cxt);
+		ws->next_recover_at = TimestampTzPlusMilliseconds(now, RECOVER_EVERY_MS);
+	}
+	wanted = Min(fc_batch_size, fc_max_in_flight - fc_http_in_flight(ws->http));
+	pgstat_report_activity(STATE_RUNNING, "claiming messages");
+	fc_start_xact();
+	n = fc_claim_jobs(ws->slot, wanted, ws->jobs_cxt, &jobs);
+	CommitTransactionCommand();
+	/* Commit leaves CurrentMemoryContext at TopMemoryContext. */
+	MemoryContextSwitchTo(ws->loop_cxt);
+
+	/* The claim is committed: from here every job ends as a result. */
+	for (int i = 0; i < n; i++)
+		dispatch_job(ws, jobs[i]);
+	if (jobs)
+		pfree(jobs);
+	schedule_next_poll(ws, n, wanted);
+}
+
+/*
+ * drive_http runs curl for up to timeout_ms and collects finished requests.
+ */
+static void
+drive_http(WorkerState *ws, long timeout_ms)
+{
+	int			cap = fc_http_in_flight(ws->http);
+	FcJob	  **done;
+	int			n;
+
+	if (cap == 0)
+		return;
+	done = palloc(sizeof(FcJob *) * cap);
+	n = fc_http_run(ws->http, timeout_ms, done, cap);
+	for (int i = 0; i < n; i++)
+		add_result(ws, done[i]);
+}
+
+static long
+idle_timeout_ms(WorkerState *ws)
+{
+	long		secs;
+	int			usecs;
+
+	TimestampDifference(GetCurrentTimestamp(), ws->next_claim_at, &secs, &usecs);
+	return Max(1, Min((long) fc_poll_interval_ms, secs * 1000 + usecs / 1000));
+}
+
+/*
+ * shutdown_drain lets in-flight requests finish for a grace period, then
+ * hands the rest back as uncertain.
+ */
+static void
+shutdown_drain(WorkerState *ws)
+{
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), SHUTDOWN_GRACE_MS);
+
+	set_state(ws->slot, FC_WS_STOPPING, fc_http_in_flight(ws->http));
+	pgstat_report_activity(STATE_RUNNING, "finishing in-flight requests");
+	while (fc_http_in_flight(ws->http) > 0 && GetCurrentTimestamp() < deadline)
+	{
+		MemoryContextReset(ws->loop_cxt);
+		drive_http(ws, BUSY_POLL_MS);
+	}
+	if (fc_http_in_flight(ws->http) > 0)
+	{
+		int			cap = fc_http_in_flight(ws->http);
+		FcJob	  **left = palloc(sizeof(FcJob *) * cap);
+		int			n = fc_http_abandon_all(ws->http, left, cap);
+
+		for (int i = 0; i < n; i++)
+		{
+			left[i]->outcome = FC_OUT_UNCERTAIN;
+			add_result(ws, left[i]);
+		}
+	}
+	flush_results(ws);
+}
+
+/*
+ * flowcomm_worker_main is the entry point of a database delivery worker.
+ */
+void
+flowcomm_worker_main(Datum main_arg)
+{
+	WorkerState ws;
+	Oid			dboid;
+	MemoryContext oldcxt;
+
+	memset(&ws, 0, sizeof(ws));
+	ws.slot = DatumGetInt32(main_arg);
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("flowcomm worker");
+	attach_slot(ws.slot, dboid);
+	fc_start_xact();
+	strlcpy(fc_shared->workers[ws.slot].dbname, get_database_name(dboid), NAMEDATALEN);
+	CommitTransactionCommand();
+
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("flowcomm could not initialize libcurl")));
+
+	ws.jobs_cxt = AllocSetContextCreate(TopMemoryContext, "flowcomm jobs", ALLOCSET_DEFAULT_SIZES);
+	ws.loop_cxt = AllocSetContextCreate(TopMemoryContext, "flowcomm loop", ALLOCSET_DEFAULT_SIZES);
+	ws.results_cap = 1024;
+	ws.results = MemoryContextAlloc(TopMemoryContext, sizeof(FcJob *) * ws.results_cap);
+	ws.http = fc_http_create();
+
+	wait_for_extension(ws.slot);
+
+	/* Jobs still locked by this slot belong to our crashed predecessor. */
+	fc_start_xact();
+	(void) fc_recover_expired(ws.slot, true);
+	CommitTransactionCommand();
+
+	oldcxt = MemoryContextSwitchTo(ws.loop_cxt);
+	while (!ShutdownRequestPending)
+	{
+		TimestampTz now;
+		int			in_flight;
+
+		MemoryContextReset(ws.loop_cxt);
+		process_signals();
+		now = GetCurrentTimestamp();
+		in_flight = fc_http_in_flight(ws.http);
+		set_state(ws.slot, in_flight > 0 ? FC_WS_WORKING : FC_WS_IDLE, in_flight);
+
+		if (claim_due(&ws, now))
+			claim_and_start(&ws);
+		drive_http(&ws, BUSY_POLL_MS);
+
+		if (ws.n_results >= RESULT_FLUSH_COUNT ||
+			(ws.n_results > 0 && (fc_http_in_flight(ws.http) == 0 ||
+								  TimestampDifferenceExceeds(ws.first_result_at, GetCurrentTimestamp(), RESULT_FLUSH_MS))))
+			flush_results(&ws);
+
+		if (fc_http_in_flight(ws.http) == 0 && !ws.more_work && !ShutdownRequestPending)
+		{
+			pgstat_report_activity(STATE_IDLE, NULL);
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 idle_timeout_ms(&ws), PG_WAIT_EXTENSION);
+		}
+	}
+	shutdown_drain(&ws);
+	MemoryContextSwitchTo(oldcxt);
+	fc_http_destroy(ws.http);
+	proc_exit(0);
+}
