@@ -6,7 +6,7 @@
 # driven by bench/contenders/contender.js, which prints one JSON line per
 # measurement; this file turns those into CSV rows and the summary table.
 
-BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)}
 FC_REPO=${FC_REPO:-$(cd "$BENCH_DIR/.." && pwd)}
 . "$FC_REPO/test/cluster.sh"
 

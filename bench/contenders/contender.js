@@ -355,7 +355,86 @@ async function bulk() {
 		sim_cpu_s: (t1.sim - t0.sim) / HZ });
 }
 
-const main = { drain, enqueue, bulk }[mode];
+// ---------------------------------------------------------------- flowcomm: steady-load latency
+// Per message: enqueue commit = commit timestamp of its 'queued' history row
+// (track_commit_timestamp = on; the row is append-only, so its xmin is the
+// enqueue transaction), HTTP arrival = the simulator's ts_us of the request
+// whose answer id is the message's provider_message_id, sent commit = commit
+// timestamp of its 'sent' history row.  All clocks are this machine's.
+async function latency() {
+	const { Client } = require('pg');
+	const { request } = require('undici');
+	const c = new Client({ connectionString: DB });
+	await c.connect();
+	const r = await request(`${SIM}/_sim/requests?since=${args.since || 0}&limit=10000000`);
+	const reqs = JSON.parse(await r.body.text()).filter((x) => x.response_id);
+	await c.query('CREATE TEMP TABLE sim_req (response_id text PRIMARY KEY, ts_us bigint)');
+	await c.query(`INSERT INTO sim_req SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING`,
+		[reqs.map((x) => x.response_id), reqs.map((x) => x.ts_us)]);
+	const q = await c.query(`
+		WITH m AS (
+			SELECT extract(epoch FROM to_timestamp(r.ts_us / 1e6) - pg_xact_commit_timestamp(qe.xmin)) * 1000 AS arrive_ms,
+			       extract(epoch FROM pg_xact_commit_timestamp(se.xmin) - pg_xact_commit_timestamp(qe.xmin)) * 1000 AS sent_ms
+			  FROM flowcomm.communication c
+			  JOIN flowcomm.communication_event qe ON qe.business_id = c.business_id AND qe.communication_id = c.id AND qe.event = 'queued'
+			  JOIN flowcomm.communication_event se ON se.business_id = c.business_id AND se.communication_id = c.id AND se.event = 'sent'
+			  JOIN sim_req r ON r.response_id = c.provider_message_id
+			 WHERE c.business_id = $1)
+		SELECT count(*) AS n,
+		       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY arrive_ms) AS arrive,
+		       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY sent_ms) AS sent,
+		       max(arrive_ms) AS arrive_max, max(sent_ms) AS sent_max
+		  FROM m`, [args.bid]);
+	const notSent = await c.query(`SELECT count(*) AS n FROM flowcomm.communication WHERE business_id = $1 AND status <> 'sent'`, [args.bid]);
+	await c.end();
+	const x = q.rows[0];
+	emit({ contender: 'flowcomm', mode: 'latency', n: Number(x.n), not_sent: Number(notSent.rows[0].n), sim_requests: reqs.length,
+		arrive_p50_ms: x.arrive[0], arrive_p95_ms: x.arrive[1], arrive_p99_ms: x.arrive[2], arrive_max_ms: x.arrive_max,
+		sent_p50_ms: x.sent[0], sent_p95_ms: x.sent[1], sent_p99_ms: x.sent[2], sent_max_ms: x.sent_max });
+}
+
+// ---------------------------------------------------------------- flowcomm: history/stats query times
+async function queries() {
+	const { Client } = require('pg');
+	const c = new Client({ connectionString: DB });
+	await c.connect();
+	await c.query(`SET flowcomm.business_id = '${args.bid}'`);
+	const month = (await c.query(`SELECT to_char(now() - interval '30 days', 'YYYY-MM-DD') AS f, to_char(now(), 'YYYY-MM-DD') AS t`)).rows[0];
+	const Q = {
+		history_page: [`SELECT flowcomm.history($1)`, [{ channel: 'sms', status: 'sent', page: 3, size: 20 }]],
+		history_contact: [`SELECT flowcomm.history($1)`, [{ recipientContact: '+15551000042', size: 20 }]],
+		history_first_page: [`SELECT flowcomm.history($1)`, [{}]],
+		stats_month: [`SELECT flowcomm.stats($1)`, [{ startDate: month.f, endDate: month.t }]],
+	};
+	const rows = Number((await c.query(`SELECT count(*) AS n FROM flowcomm.communication`)).rows[0].n);
+	const out = { contender: 'flowcomm', mode: 'queries', rows };
+	for (const [name, [sql, params]] of Object.entries(Q)) {
+		const t = [];
+		for (let i = 0; i < 5; i++) {
+			const a = performance.now();
+			await c.query(sql, params.map((p) => JSON.stringify(p)));
+			t.push(performance.now() - a);
+		}
+		t.sort((a, b) => a - b);
+		out[name + '_ms'] = t[2];
+	}
+	// bytes per message: every flowcomm table and index
+	const sz = await c.query(`SELECT sum(pg_table_size(c.oid)) FILTER (WHERE c.relkind = 'r') AS tables,
+	                                 sum(pg_indexes_size(c.oid)) FILTER (WHERE c.relkind = 'r') AS indexes
+	                            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	                           WHERE n.nspname = 'flowcomm' AND c.relkind = 'r'`);
+	out.table_bytes_per_msg = Number(sz.rows[0].tables) / rows;
+	out.index_bytes_per_msg = Number(sz.rows[0].indexes) / rows;
+	const per = await c.query(`SELECT c.relname, pg_table_size(c.oid) AS t, pg_indexes_size(c.oid) AS i
+	                             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	                            WHERE n.nspname = 'flowcomm' AND c.relkind = 'r' AND pg_total_relation_size(c.oid) > 1000000
+	                            ORDER BY 2 DESC`);
+	out.by_table = Object.fromEntries(per.rows.map((r) => [r.relname, [Math.round(Number(r.t) / rows), Math.round(Number(r.i) / rows)]]));
+	await c.end();
+	emit(out);
+}
+
+const main = { drain, enqueue, bulk, latency, queries }[mode];
 if (!main) { console.error('usage: contender.js drain|enqueue|bulk --contender pgboss|graphile ...'); process.exit(2); }
 const killer = setTimeout(() => { console.error('contender.js: overall time limit reached'); process.exit(3); },
 	(parseFloat(args.limit || '1800')) * 1000);
