@@ -25,7 +25,8 @@ do for [sc in "drain slow"] {
 unset multiplot
 
 set output dir.'/cpu.png'
-set title "Busy CPU seconds of the whole machine per 1,000 messages (median); simulator share"
+unset xlabel
+set title "Busy CPU seconds of the whole machine per 1,000 messages (median, tuned contenders); simulator share"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

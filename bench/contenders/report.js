@@ -112,12 +112,15 @@ for (const f of fs.readdirSync(dir).filter((f) => /^(drain|slow)\..*\.1\.series$
 	const pts = fs.readFileSync(`${dir}/${f}`, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').map(Number)).filter((p) => p[0] >= 0);
 	const lines = [];
 	let prev = [0, 0];
+	const span = pts.length ? pts[pts.length - 1][0] : 0;
+	const bin = span > 20 ? 1 : 0.25;
 	for (const p of pts) {
-		if (p[0] - prev[0] >= 1) { lines.push(`${p[0].toFixed(2)} ${((p[1] - prev[1]) / (p[0] - prev[0])).toFixed(1)}`); prev = p; }
+		if (p[0] - prev[0] >= bin) { lines.push(`${p[0].toFixed(2)} ${((p[1] - prev[1]) / (p[0] - prev[0])).toFixed(1)}`); prev = p; }
 	}
+	if (!lines.length) lines.push('0 0');
 	const out = f.replace(/\.1\.series$/, '.dat').replace(/^/, 'tput.');
 	fs.writeFileSync(`${dir}/${out}`, lines.join('\n') + '\n');
 	dat.push(out);
 }
-const cpu = [...groups.values()].filter((g) => ['drain', 'slow'].includes(g[0].scenario) && g[0].mode === 'drain');
+const cpu = [...groups.values()].filter((g) => ['drain', 'slow'].includes(g[0].scenario) && g[0].mode === 'drain' && g[0].config !== 'default');
 fs.writeFileSync(`${dir}/cpu.dat`, cpu.map((g) => `"${g[0].scenario}\\n${name(g[0])}" ${(med(g, 'busy_cpu_per_1k') || 0).toFixed(4)} ${(med(g, 'sim_cpu_per_1k') || 0).toFixed(4)}`).join('\n') + '\n');
