@@ -79,7 +79,8 @@ demo: deps
 # bench/contenders/package-lock.json and installed into bench/node_modules).
 # Prints the table; results, CSV and plots in bench/results/<stamp>/.
 # `make bench-smoke`: every scenario at a tiny size, TAP, no timing assertions.
-bench: deps
+bench:
+	@FLOWCOMM_EXTRA_PACKAGES="gnuplot-nox" sh test/install_deps.sh
 	@$(MAKE) --no-print-directory all simulator
 	@bash bench/run.sh
 

@@ -69,6 +69,8 @@ trap 'bench_cluster_stop >/dev/null 2>&1' EXIT INT TERM
 # Build what the clusters install (quietly) and the contenders' packages.
 make -C "$FC_REPO" --no-print-directory -s all simulator >"$BENCH_OUT/build.log" 2>&1
 tap $? "build flowcomm and the simulator" || true
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)' ||
+	{ echo "not ok - node >= 20.18 is needed for the contenders (pg-boss 10, undici 7)"; exit 1; }
 bench_npm >"$BENCH_OUT/npm.log" 2>&1
 rc=$?
 tap $rc "contender packages installed (pinned, bench/node_modules)"
