@@ -244,6 +244,12 @@ async function drain() {
 	const simBase = await simTotal();
 	const t0 = snap();
 	const simStart = simBase;
+	// requests in flight at the simulator (its in_flight gauge), every 100 ms
+	let ifMax = 0, ifSum = 0, ifN = 0;
+	const ifSampler = setInterval(async () => {
+		const st = await simStats();
+		if (st && st.in_flight > 0) { ifMax = Math.max(ifMax, st.in_flight); ifSum += st.in_flight; ifN++; }
+	}, 100);
 	await startWork();
 	let end = 0, timedOut = false;
 	let rssNow = 0, rssMax = 0, rssMin = 0;
@@ -266,6 +272,7 @@ async function drain() {
 	}
 	const t1 = snap();
 	clearInterval(sampler);
+	clearInterval(ifSampler);
 	const simEnd = await simTotal();
 	let done = handled;
 	let secs = (end - first) / 1000;
@@ -284,6 +291,7 @@ async function drain() {
 	await pool.close();
 	if (SERIES) fs.writeFileSync(SERIES, series.map(([t, n, r]) => `${((t - first) / 1000).toFixed(3)} ${n}${r !== undefined ? ' ' + r : ''}`).join('\n') + '\n');
 	emit({ contender, config, mode, n: N, done, failed, capped: timedOut, seconds: secs, ...extra,
+		in_flight_max: ifMax, in_flight_avg: ifN ? ifSum / ifN : 0,
 		rate: done / secs, busy_cpu_s: (t1.busy - t0.busy) / HZ, sim_cpu_s: (t1.sim - t0.sim) / HZ,
 		self_cpu_s: (t1.self - t0.self) / HZ, sim_requests: simEnd - simStart });
 }
@@ -291,6 +299,14 @@ async function drain() {
 function quietLogger() {
 	const { Logger } = require('graphile-worker');
 	return new Logger(() => (level, message) => { if (level === 'error') console.error(message); });
+}
+
+async function simStats() {
+	try {
+		const { request } = require('undici');
+		const r = await request(SIM + '/_sim/stats');
+		return JSON.parse(await r.body.text());
+	} catch (e) { return null; }
 }
 
 async function simTotal() {

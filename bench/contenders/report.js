@@ -10,7 +10,7 @@ const rows = fs.readFileSync(`${dir}/results.jsonl`, 'utf8').split('\n').filter(
 
 // ---- CSV: every measurement, flat
 const cols = ['scenario', 'rep', 'contender', 'config', 'mode', 'size', 'conns', 'n', 'done', 'capped', 'seconds', 'rate',
-	'busy_cpu_s', 'busy_cpu_per_1k', 'sim_cpu_s', 'sim_cpu_per_1k', 'self_cpu_s', 'rss_kb_min', 'rss_kb_max',
+	'busy_cpu_s', 'busy_cpu_per_1k', 'sim_cpu_s', 'sim_cpu_per_1k', 'self_cpu_s', 'in_flight_avg', 'in_flight_max', 'rss_kb_min', 'rss_kb_max',
 	'arrive_p50_ms', 'arrive_p95_ms', 'arrive_p99_ms', 'sent_p50_ms', 'sent_p95_ms', 'sent_p99_ms',
 	'history_page_ms', 'history_contact_ms', 'history_first_page_ms', 'stats_month_ms', 'table_bytes_per_msg', 'index_bytes_per_msg', 'rows'];
 for (const r of rows) {
@@ -44,14 +44,14 @@ for (const sc of ['drain', 'slow']) {
 	const bestG = gs.find((g) => g[0].contender !== 'flowcomm' && g[0].config === 'tuned' && med(g, 'rate') === best);
 	const bestCpu = bestG ? med(bestG, 'busy_cpu_per_1k') : undefined;
 	table(sc === 'drain' ? 'Drain (queue preloaded, simulator answers at once)' : 'Slow provider (every answer delayed 50 ms)',
-		['contender', 'messages', 'msg/s (median)', 'runs (msg/s)', 'vs best tuned', 'busy CPU s / 1k msg', 'CPU vs best tuned', 'simulator CPU s / 1k', 'note'],
+		['contender', 'messages', 'msg/s (median)', 'runs (msg/s)', 'vs best tuned', 'busy CPU s / 1k msg', 'CPU vs best tuned', 'simulator CPU s / 1k', 'in flight avg / max', 'note'],
 		gs.map((g) => {
 			const r = g[0];
 			const rate = med(g, 'rate');
 			const cpu = med(g, 'busy_cpu_per_1k');
 			return [name(r), fmt(med(g, 'done')), fmt(rate), g.map((x) => fmt(x.rate)).join(' / '),
 				best ? (rate / best).toFixed(2) + '×' : '–', fmt(cpu, 3), bestCpu ? (cpu / bestCpu).toFixed(2) + '×' : '–',
-				fmt(med(g, 'sim_cpu_per_1k'), 3),
+				fmt(med(g, 'sim_cpu_per_1k'), 3), `${fmt(med(g, 'in_flight_avg'))} / ${fmt(med(g, 'in_flight_max'))}`,
 				(g.some((x) => x.capped) ? `subset, capped at ${fmt(med(g, 'seconds'))} s` : '') +
 				(r.rss_kb_max ? ` worker RSS ${fmt(med(g, 'rss_kb_min') / 1024)}–${fmt(med(g, 'rss_kb_max') / 1024)} MB` : '')];
 		}));
