@@ -64,7 +64,8 @@ BENCH_FAILURES=0
 TAP_N=0
 tap() { TAP_N=$((TAP_N + 1)); if [ "$1" = 0 ]; then echo "ok $TAP_N - $2"; else echo "not ok $TAP_N - $2"; fi; }
 
-trap 'bench_cluster_stop >/dev/null 2>&1' EXIT INT TERM
+trap 'bench_cluster_stop >/dev/null 2>&1' EXIT
+trap 'echo "# interrupted" >&2; exit 130' INT TERM
 
 # Build what the clusters install (quietly) and the contenders' packages.
 make -C "$FC_REPO" --no-print-directory -s all simulator >"$BENCH_OUT/build.log" 2>&1
@@ -146,7 +147,7 @@ enqueue_scenario()
 			cnt=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_OUT/enqueue.$c.$r.txt")
 			record "\"contender\":\"flowcomm\",\"mode\":\"enqueue\",\"conns\":$c,\"n\":${cnt:-0},\"rate\":${tps:-0},\"busy_cpu_s\":$((b1 - b0))e-2"
 			for k in graphile pgboss; do
-				contender enqueue --contender $k --conns $c --n "$(enq_n "$k" "$c")"
+				contender enqueue --contender $k --conns $c --seconds "$ENQ_S"
 			done
 		done
 		fc_psql -d bench -c "CHECKPOINT" >/dev/null
@@ -164,12 +165,6 @@ enqueue_scenario()
 	done
 	tap $((BENCH_FAILURES - fails0)) "enqueue: single, 4 connections and bulk measured for every contender"
 	bench_cluster_stop
-}
-# contender enqueue count: about ENQ_S seconds at the orientation rates
-enq_n()
-{
-	if [ -n "$SMOKE" ]; then echo 100; return; fi
-	case $1 in graphile) echo $((ENQ_S * 1400 * $2 / 2)) ;; *) echo $((ENQ_S * 1900 * $2 / 2)) ;; esac
 }
 
 # ---------------------------------------------------------------- 5 growth

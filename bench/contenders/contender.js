@@ -334,15 +334,19 @@ async function enqueue() {
 		close = async () => { await utils.withPgClient((c) => c.query('DELETE FROM graphile_worker._private_jobs')); await utils.release(); };
 	}
 	for (let i = 0; i < 20; i++) await add(smallMessage(i));   // warm up
+	// for --seconds S (like pgbench -T), else for --n N messages
+	const S = parseFloat(args.seconds || '0');
 	let next = 0;
 	const t0 = snap();
+	const until = t0.t + S * 1000;
 	await Promise.all(Array.from({ length: conns }, async () => {
-		for (let i = next++; i < N; i = next++) await add(smallMessage(i));
+		for (let i = next++; S ? performance.now() < until : i < N; i = next++) await add(smallMessage(i));
 	}));
 	const t1 = snap();
+	const count = S ? next - conns : N;
 	await close();
 	const secs = (t1.t - t0.t) / 1000;
-	emit({ contender, mode, conns, n: N, seconds: secs, rate: N / secs, busy_cpu_s: (t1.busy - t0.busy) / HZ,
+	emit({ contender, mode, conns, n: count, seconds: secs, rate: count / secs, busy_cpu_s: (t1.busy - t0.busy) / HZ,
 		sim_cpu_s: (t1.sim - t0.sim) / HZ });
 }
 
