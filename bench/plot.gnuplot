@@ -36,3 +36,19 @@ set xtics rotate by -30 left
 set key top left
 set grid ytics
 plot dir.'/cpu.dat' using 2:xtic(1) title "whole machine", '' using 3 title "simulator"
+
+# rss.png: worker memory against messages drained in the growth scenario
+# (sum over the flowcomm worker processes; VmRSS includes the shared_buffers
+# pages touched, RssAnon is private memory).
+gfiles = system('for f in $(ls -v '.dir.'/growth.flowcomm.*.series 2>/dev/null); do [ -s $f ] && echo $f; done')
+if (strlen(gfiles) > 0) {
+	set output dir.'/rss.png'
+	set style data lines
+	unset xtics; set xtics auto norotate
+	set title "flowcomm worker memory during the growth drains (sum over workers)"
+	set xlabel "messages sent in this drain"
+	set ylabel "MB"
+	set key top left
+	plot for [f in gfiles] f using 2:($3/1024) with lines lw 2 title 'VmRSS '.system('basename '.f.' .series | sed "s/growth.flowcomm.//"'), \
+	     for [f in gfiles] f using 2:($4/1024) with lines lw 2 dt 2 title 'RssAnon '.system('basename '.f.' .series | sed "s/growth.flowcomm.//"')
+}

@@ -200,7 +200,7 @@ tap $? "report: results.csv and summary table"
 cat "$BENCH_OUT/summary.md"
 if command -v gnuplot >/dev/null 2>&1; then
 	gnuplot -e "dir='$BENCH_OUT'" "$BENCH_DIR/plot.gnuplot" 2>"$BENCH_OUT/plot.err"
-	tap $? "plots: throughput.png, cpu.png"
+	tap $? "plots: throughput.png, cpu.png, rss.png"
 else
 	echo "ok $((TAP_N += 1)) - plots # SKIP gnuplot not installed (apt-get install -y gnuplot-nox)"
 fi

@@ -233,10 +233,19 @@ async function drain() {
 		};
 		var rss = async () => {
 			const r = await c.query(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'flowcomm worker'`);
-			let kb = 0;
+			// VmRSS counts the shared_buffers pages a worker has touched
+			// (RssShmem), which grows up to shared_buffers by itself; RssAnon
+			// is the worker's private memory, the figure that must stay flat.
+			let kb = 0, anon = 0;
 			for (const { pid } of r.rows) {
-				try { kb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch (e) { /* gone */ }
+				try {
+					const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+					kb += Number(/VmRSS:\s+(\d+)/.exec(st)[1]);
+					anon += Number(/RssAnon:\s+(\d+)/.exec(st)[1]);
+				} catch (e) { /* gone */ }
 			}
+			rssAnonNow = anon;
+			if (anon) { rssAnonMax = Math.max(rssAnonMax, anon); rssAnonMin = rssAnonMin ? Math.min(rssAnonMin, anon) : anon; }
 			return kb;
 		};
 	} else throw new Error('unknown contender ' + contender);
@@ -253,12 +262,13 @@ async function drain() {
 	await startWork();
 	let end = 0, timedOut = false;
 	let rssNow = 0, rssMax = 0, rssMin = 0;
+	var rssAnonNow = 0, rssAnonMax = 0, rssAnonMin = 0;
 	const sampler = setInterval(async () => {
 		const row = [performance.now(), handled];
 		series.push(row);
 		if (typeof rss === 'function') {
 			rssNow = await rss().catch(() => 0);
-			row.push(rssNow);
+			row.push(rssNow, rssAnonNow);
 			if (rssNow) { rssMax = Math.max(rssMax, rssNow); rssMin = rssMin ? Math.min(rssMin, rssNow) : rssNow; }
 		}
 	}, 250);
@@ -283,13 +293,14 @@ async function drain() {
 		const f = await firstClaim();
 		secs = f.ago - (performance.now() - end) / 1000;
 		done = f.sent;
-		extra = { queue_completed: f.ok, queue_other: f.bad, rss_kb_min: rssMin, rss_kb_max: rssMax };
+		extra = { queue_completed: f.ok, queue_other: f.bad, rss_kb_min: rssMin, rss_kb_max: rssMax,
+			rss_anon_kb_min: rssAnonMin, rss_anon_kb_max: rssAnonMax };
 		first = end - secs * 1000;
 	}
 	await stop();
 	await cleanup();
 	await pool.close();
-	if (SERIES) fs.writeFileSync(SERIES, series.map(([t, n, r]) => `${((t - first) / 1000).toFixed(3)} ${n}${r !== undefined ? ' ' + r : ''}`).join('\n') + '\n');
+	if (SERIES) fs.writeFileSync(SERIES, series.map(([t, n, r, a]) => `${((t - first) / 1000).toFixed(3)} ${n}${r !== undefined ? ' ' + r + ' ' + a : ''}`).join('\n') + '\n');
 	emit({ contender, config, mode, n: N, done, failed, capped: timedOut, seconds: secs, ...extra,
 		in_flight_max: ifMax, in_flight_avg: ifN ? ifSum / ifN : 0,
 		rate: done / secs, busy_cpu_s: (t1.busy - t0.busy) / HZ, sim_cpu_s: (t1.sim - t0.sim) / HZ,
