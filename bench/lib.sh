@@ -41,6 +41,7 @@ max_connections = 200
 flowcomm.databases = 'bench'
 flowcomm.workers_per_database = 0
 flowcomm.rate_limit_enabled = off
+track_functions = none
 ${BENCH_EXTRA_CONF:-}"
 	export FC_EXTRA_CONF
 	fc_setup || return 1

@@ -40,7 +40,7 @@ plot dir.'/cpu.dat' using 2:xtic(1) title "whole machine", '' using 3 title "sim
 # rss.png: worker memory against messages drained in the growth scenario
 # (sum over the flowcomm worker processes; VmRSS includes the shared_buffers
 # pages touched, RssAnon is private memory).
-gfiles = system('for f in $(ls -v '.dir.'/growth.flowcomm.*.series 2>/dev/null); do [ -s $f ] && echo $f; done')
+gfiles = system('for f in $(ls -v '.dir.'/growth.flowcomm.*.series 2>/dev/null); do [ $(grep -c " [0-9]* [0-9]* [0-9]" $f) -gt 1 ] && echo $f; done')
 if (strlen(gfiles) > 0) {
 	set output dir.'/rss.png'
 	set style data lines
