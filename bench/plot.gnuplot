@@ -7,7 +7,7 @@ set terminal pngcairo size 1200,800 font ",10"
 set datafile separator " "
 
 set output dir.'/throughput.png'
-set multiplot layout 2,1 title "Throughput over time (messages/s, 1 s bins, repetition 1)"
+set multiplot layout 2,1 title "Throughput over time (messages/s; 1 s bins, 0.25 s for runs under 20 s; repetition 1)"
 do for [sc in "drain slow"] {
 	files = system('ls '.dir.'/tput.'.sc.'.*.dat 2>/dev/null')
 	set title (sc eq "drain" ? "Drain: simulator answers at once" : "Slow provider: every answer delayed 50 ms")

@@ -117,9 +117,10 @@ async function bossStart(max) {
 	return boss;
 }
 async function bossReset(boss) {
-	await boss.deleteAllQueues?.().catch(() => {});
+	// A capped run (pg-boss default) leaves jobs behind: start from an empty queue.
 	await boss.deleteQueue(QUEUE).catch(() => {});
 	await boss.createQueue(QUEUE);
+	await boss.getDb().executeSql('DELETE FROM pgboss.job WHERE name = $1', [QUEUE]);
 }
 
 // ---------------------------------------------------------------- graphile-worker
