@@ -35,7 +35,7 @@ static SPIPlanPtr next_due_plan = NULL;
 
 static const char *const claim_sql =
 "WITH picked AS ("
-"  SELECT business_id, id FROM flowcomm.communication_queue"
+"  SELECT ctid FROM flowcomm.communication_queue"
 "   WHERE status = 'pending' AND scheduled_at <= now()"
 "   ORDER BY priority DESC, scheduled_at"
 "   LIMIT $2 FOR UPDATE SKIP LOCKED"
@@ -44,7 +44,7 @@ static const char *const claim_sql =
 "     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
 "         lease_expires_at = now() + make_interval(secs => $3),"
 "         started_at = now(), updated_at = now()"
-"    FROM picked p WHERE q.business_id = p.business_id AND q.id = p.id"
+"   WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM picked)) AND q.status = 'pending'"
 "  RETURNING q.business_id, q.id, q.communication_id, q.channel, q.attempts,"
 "            q.max_attempts, q.payload, q.priority, q.scheduled_at"
 ") "
@@ -116,9 +116,14 @@ static const char *const recover_sql =
 "       q.attempts, 'worker', 'worker stopped with the request in flight: outcome unknown'"
 "  FROM q";
 
-/* The earliest pending job per priority, through the claim index. */
+/*
+ * When the worker next has something to do: the earliest pending job per
+ * priority (through the claim index), or the earliest lease to recover.
+ */
 static const char *const next_due_sql =
-"SELECT extract(epoch FROM min(x.s) - clock_timestamp())::float8"
+"SELECT extract(epoch FROM least(min(x.s),"
+"         (SELECT min(lease_expires_at) FROM flowcomm.communication_queue"
+"           WHERE status = 'processing')) - clock_timestamp())::float8"
 "  FROM (VALUES ('urgent'::flowcomm.queue_priority), ('high'), ('normal'), ('low')) p(pr)"
 "  CROSS JOIN LATERAL (SELECT scheduled_at AS s FROM flowcomm.communication_queue"
 "                       WHERE status = 'pending' AND priority = p.pr"
@@ -358,7 +363,7 @@ fc_recover_expired(int worker_id, bool own_rows_only)
 
 /*
  * fc_seconds_until_next_due returns seconds until the earliest pending job
- * is due (0 if already due), or -1 when nothing is pending.
+ * is due or lease expires (0 if already), or -1 when there is none.
  */
 double
 fc_seconds_until_next_due(void)

@@ -19,6 +19,7 @@
 #include "utils/guc.h"
 
 #include "flowcomm.h"
+#include "webhook.h"
 
 PG_MODULE_MAGIC;
 
@@ -212,6 +213,8 @@ _PG_init(void)
 {
 	define_worker_gucs();
 	define_provider_gucs();
+	flowcomm_webhook_guc_init();
+	flowcomm_automation_guc_init();
 	/* No MarkGUCPrefixReserved: flowcomm.business_id / user_id are session settings. */
 	fc_wakeup_init();
 

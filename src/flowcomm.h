@@ -272,6 +272,7 @@ extern void fc_http_destroy(FcHttp *http);
 extern bool fc_http_start(FcHttp *http, FcJob *job);
 extern int	fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done);
 extern int	fc_http_in_flight(FcHttp *http);
+extern int	fc_http_room(FcHttp *http);
 extern int	fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out);
 
 extern bool fc_sendgrid_build(FcJob *job, FcRequest *req);
@@ -310,5 +311,12 @@ extern void fc_ratelimit_pause(const FcJob *job, int seconds);
 
 /* wakeup.c */
 extern void fc_wakeup_init(void);
+
+/* automation.c */
+extern int	fc_automation_interval_s;
+extern char *fc_overdue_source;
+extern void flowcomm_automation_guc_init(void);
+extern bool fc_automation_due(TimestampTz now, TimestampTz *last_run);
+extern void fc_automation_run(void);
 
 #endif							/* FLOWCOMM_H */

@@ -7,9 +7,15 @@
  * connection cache, so connections are reused across requests (keep-alive)
  * and HTTP/2 streams share one connection where the server offers it
  * (CURL_HTTP_VERSION_2TLS + PIPEWAIT).  Connections per host are capped so a
- * big batch queues inside curl instead of opening hundreds of sockets at
- * once.  Easy handles carry the job pointer (CURLOPT_PRIVATE); when a
- * transfer ends the provider module classifies it and the job is returned.
+ * big batch never opens hundreds of sockets at once (pg_net's failure).
+ *
+ * Only MAX_ACTIVE transfers are handed to curl at a time; the other claimed
+ * requests wait in our own FIFO.  curl_multi_perform walks every handle it
+ * holds, so a thousand queued handles would make each call a thousand times
+ * dearer; and a request's timeout should run from when it can actually
+ * leave, not while it waits for a connection.  Easy handles carry the job
+ * pointer (CURLOPT_PRIVATE); when a transfer ends the provider module
+ * classifies it and the job is returned.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,22 +29,30 @@
 #include "flowcomm.h"
 
 #define MAX_HOST_CONNECTIONS	64
+#define MAX_ACTIVE				(2 * MAX_HOST_CONNECTIONS)	/* two provider hosts */
 #define MAX_RESPONSE_BYTES		(64 * 1024)
+#define EASY_POOL_SIZE			MAX_ACTIVE
 
 struct FcHttp
 {
 	CURLM	   *multi;
-	int			in_flight;
-	dlist_head	jobs;			/* in-flight jobs */
+	int			in_flight;		/* active + waiting */
+	int			active;			/* handed to curl */
+	dlist_head	jobs;			/* active jobs */
+	dlist_head	waiting;		/* built requests waiting for a slot, FIFO */
+	CURL	   *pool[EASY_POOL_SIZE];	/* finished easy handles, reused */
+	int			n_pool;
 };
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg);
 static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg);
 static bool header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt);
 static bool build_request(FcJob *job);
-static CURL *make_easy(FcJob *job);
+static CURL *make_easy(FcHttp *http, FcJob *job);
 static void finish_job(FcHttp *http, FcJob *job, CURLcode code);
 static void release_easy(FcHttp *http, FcJob *job);
+static void activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
+static bool add_to_multi(FcHttp *http, FcJob *job);
 
 FcHttp *
 fc_http_create(void)
@@ -54,12 +68,15 @@ fc_http_create(void)
 	curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long) MAX_HOST_CONNECTIONS * 2);
 	curl_multi_setopt(http->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX);
 	dlist_init(&http->jobs);
+	dlist_init(&http->waiting);
 	return http;
 }
 
 void
 fc_http_destroy(FcHttp *http)
 {
+	while (http->n_pool > 0)
+		curl_easy_cleanup(http->pool[--http->n_pool]);
 	curl_multi_cleanup(http->multi);
 	pfree(http);
 }
@@ -68,6 +85,20 @@ int
 fc_http_in_flight(FcHttp *http)
 {
 	return http->in_flight;
+}
+
+/*
+ * fc_http_room returns how many more requests are worth claiming now: the
+ * worker keeps at most two rounds of transfer slots waiting, because a
+ * claimed job that waits is still "processing" and would become uncertain
+ * in a crash for no gain.
+ */
+int
+fc_http_room(FcHttp *http)
+{
+	int			waiting = http->in_flight - http->active;
+
+	return Max(0, 2 * MAX_ACTIVE - waiting);
 }
 
 /* write_cb collects the response body (bounded). */
@@ -138,13 +169,25 @@ build_request(FcJob *job)
 	return ok;
 }
 
+/*
+ * make_easy sets up an easy handle for the job: a finished one from the pool
+ * (curl_easy_reset keeps its allocations; connections live in the multi
+ * handle's cache either way), else a new one.
+ */
 static CURL *
-make_easy(FcJob *job)
+make_easy(FcHttp *http, FcJob *job)
 {
-	CURL	   *easy = curl_easy_init();
+	CURL	   *easy;
 	struct curl_slist *hdr = NULL;
 	FcRequest  *req = &job->req;
 
+	if (http->n_pool > 0)
+	{
+		easy = http->pool[--http->n_pool];
+		curl_easy_reset(easy);
+	}
+	else
+		easy = curl_easy_init();
 	if (easy == NULL)
 		return NULL;
 	hdr = curl_slist_append(hdr, psprintf("Content-Type: %s", req->content_type));
@@ -182,17 +225,14 @@ make_easy(FcJob *job)
 }
 
 /*
- * fc_http_start builds and starts the job's request.  Returns false if the
- * job could not be started; it then carries a final result.
+ * add_to_multi hands a built request to curl; false (with a retryable
+ * result set) if curl refused it.
  */
-bool
-fc_http_start(FcHttp *http, FcJob *job)
+static bool
+add_to_multi(FcHttp *http, FcJob *job)
 {
-	CURL	   *easy;
+	CURL	   *easy = make_easy(http, job);
 
-	if (!build_request(job))
-		return false;
-	easy = make_easy(job);
 	if (easy == NULL || curl_multi_add_handle(http->multi, easy) != CURLM_OK)
 	{
 		if (easy)
@@ -206,6 +246,40 @@ fc_http_start(FcHttp *http, FcJob *job)
 	job->easy = easy;
 	job->started_at = GetCurrentTimestamp();
 	dlist_push_tail(&http->jobs, &job->node);
+	http->active++;
+	return true;
+}
+
+/*
+ * activate_waiting moves waiting requests to curl while slots are free;
+ * requests curl refuses are returned in failed.
+ */
+static void
+activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed)
+{
+	while (http->active < MAX_ACTIVE && !dlist_is_empty(&http->waiting) && *n_failed < max_failed)
+	{
+		FcJob	   *job = dlist_container(FcJob, node, dlist_pop_head_node(&http->waiting));
+
+		if (!add_to_multi(http, job))
+		{
+			http->in_flight--;
+			failed[(*n_failed)++] = job;
+		}
+	}
+}
+
+/*
+ * fc_http_start builds the job's request and queues it to leave as soon as
+ * a transfer slot is free.  Returns false if the job cannot be sent; it then
+ * carries a final result.
+ */
+bool
+fc_http_start(FcHttp *http, FcJob *job)
+{
+	if (!build_request(job))
+		return false;
+	dlist_push_tail(&http->waiting, &job->node);
 	http->in_flight++;
 	return true;
 }
@@ -214,11 +288,15 @@ static void
 release_easy(FcHttp *http, FcJob *job)
 {
 	curl_multi_remove_handle(http->multi, (CURL *) job->easy);
-	curl_easy_cleanup((CURL *) job->easy);
+	if (http->n_pool < EASY_POOL_SIZE)
+		http->pool[http->n_pool++] = (CURL *) job->easy;
+	else
+		curl_easy_cleanup((CURL *) job->easy);
 	curl_slist_free_all((struct curl_slist *) job->headers);
 	job->easy = NULL;
 	job->headers = NULL;
 	dlist_delete(&job->node);
+	http->active--;
 	http->in_flight--;
 }
 
@@ -263,8 +341,9 @@ fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
 	int			left;
 	CURLMsg    *msg;
 
+	activate_waiting(http, done, &n, max_done);
 	curl_multi_perform(http->multi, &running);
-	if (running > 0 && running == http->in_flight)
+	if (running > 0 && running == http->active)
 	{
 		curl_multi_poll(http->multi, NULL, 0, (int) timeout_ms, NULL);
 		curl_multi_perform(http->multi, &running);
@@ -279,18 +358,33 @@ fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
 		finish_job(http, job, msg->data.result);
 		done[n++] = job;
 	}
+	activate_waiting(http, done, &n, max_done);
 	return n;
 }
 
 /*
  * fc_http_abandon_all stops every in-flight transfer (shutdown) and returns
- * their jobs; whether each request reached the provider is unknown.
+ * their jobs: FC_OUT_UNCERTAIN for transfers curl had started (the request
+ * may have reached the provider), FC_OUT_HANDBACK for requests still
+ * waiting for a slot (they certainly did not leave).
  */
 int
 fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out)
 {
 	int			n = 0;
 	dlist_mutable_iter it;
+
+	dlist_foreach_modify(it, &http->waiting)
+	{
+		FcJob	   *job = dlist_container(FcJob, node, it.cur);
+
+		if (n >= max_out)
+			break;
+		dlist_delete(&job->node);
+		http->in_flight--;
+		job->outcome = FC_OUT_HANDBACK;
+		out[n++] = job;
+	}
 
 	dlist_foreach_modify(it, &http->jobs)
 	{
@@ -299,6 +393,7 @@ fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out)
 		if (n >= max_out)
 			break;
 		release_easy(http, job);
+		job->outcome = FC_OUT_UNCERTAIN;
 		out[n++] = job;
 	}
 	return n;

@@ -656,6 +656,7 @@ tpl_render_value(const TplTemplate *tpl, const TplValue *vars,
 	tpl_arena_init(&st.arena, alloc, err);
 	tpl_buf_init(out, alloc, opts->limits.max_output_size);
 	tpl_buf_init(&st.tmp, alloc, opts->limits.max_output_size);
+	/* the empty append allocates, so even an empty result is a C string */
 	ok = check_partials(&st) &&
 		(!opts->strict || check_strict(&st, tpl)) &&
 		push_frame(&st, st.root) != NULL &&
@@ -667,44 +668,5 @@ tpl_render_value(const TplTemplate *tpl, const TplValue *vars,
 	tpl_arena_destroy(&st.arena);
 	if (!ok)
 		tpl_buf_free(out);
-	return ok;
-}
-
-/* Prefix an error message with "partials: " (a JSON error in partials) */
-static void
-prefix_message(TplError *err, const char *prefix)
-{
-	char		tmp[sizeof(err->message)];
-
-	snprintf(tmp, sizeof(tmp), "%s%.200s", prefix, err->message);
-	memcpy(err->message, tmp, sizeof(tmp));
-}
-
-bool
-tpl_render_json(const TplTemplate *tpl,
-				const char *vars_json, size_t vars_len,
-				const char *partials_json, size_t partials_len,
-				const TplRenderOptions *opts, const TplAllocator *alloc,
-				TplBuf *out, TplError *err)
-{
-	TplArena	arena;
-	const TplValue *vars = NULL;
-	const TplValue *partials = NULL;
-	bool		ok = false;
-
-	memset(err, 0, sizeof(*err));
-	tpl_arena_init(&arena, alloc, err);
-	if (vars_json != NULL &&
-		(vars = tpl_json_parse(&arena, vars_json, vars_len, err)) == NULL)
-		goto done;
-	if (partials_json != NULL &&
-		(partials = tpl_json_parse(&arena, partials_json, partials_len, err)) == NULL)
-	{
-		prefix_message(err, "partials: ");
-		goto done;
-	}
-	ok = tpl_render_value(tpl, vars, partials, opts, alloc, out, err);
-done:
-	tpl_arena_destroy(&arena);
 	return ok;
 }

@@ -56,6 +56,7 @@ typedef struct WorkerState
 	TimestampTz first_result_at;
 	TimestampTz next_claim_at;	/* poll timer: claim even without a wakeup */
 	TimestampTz next_recover_at;
+	TimestampTz last_automation_at;	/* scheduled reminders (automation.c) */
 	bool		more_work;		/* the last claim was full */
 } WorkerState;
 
@@ -68,6 +69,7 @@ static void flush_results(WorkerState *ws);
 static void claim_and_start(WorkerState *ws);
 static void dispatch_job(WorkerState *ws, FcJob *job);
 static bool claim_due(WorkerState *ws, TimestampTz now);
+static int	claim_size(WorkerState *ws);
 static void schedule_next_poll(WorkerState *ws, int claimed, int wanted);
 static void drive_http(WorkerState *ws, long timeout_ms);
 static void shutdown_drain(WorkerState *ws);
@@ -220,12 +222,24 @@ dispatch_job(WorkerState *ws, FcJob *job)
 		add_result(ws, job);	/* the builder set a permanent failure */
 }
 
+/*
+ * claim_size is how many jobs to claim now: a batch, bounded by the free
+ * in-flight slots and by what the HTTP layer can start soon.
+ */
+static int
+claim_size(WorkerState *ws)
+{
+	int			free_slots = fc_max_in_flight - fc_http_in_flight(ws->http);
+
+	return Max(0, Min(Min(fc_batch_size, free_slots), fc_http_room(ws->http)));
+}
+
 static bool
 claim_due(WorkerState *ws, TimestampTz now)
 {
 	if (ShutdownRequestPending)
 		return false;
-	if (fc_max_in_flight - fc_http_in_flight(ws->http) < Max(1, Min(fc_batch_size, fc_max_in_flight) / 4))
+	if (claim_size(ws) < Max(1, Min(fc_batch_size, fc_max_in_flight) / 4))
 		return false;
 	return ws->more_work || MyLatch->is_set || now >= ws->next_claim_at;
 }
@@ -279,7 +293,7 @@ claim_and_start(WorkerState *ws)
 		MemoryContextSwitchTo(ws->loop_cxt);
 		ws->next_recover_at = TimestampTzPlusMilliseconds(now, RECOVER_EVERY_MS);
 	}
-	wanted = Min(fc_batch_size, fc_max_in_flight - fc_http_in_flight(ws->http));
+	wanted = claim_size(ws);
 	pgstat_report_activity(STATE_RUNNING, "claiming messages");
 	fc_start_xact();
 	n = fc_claim_jobs(ws->slot, wanted, ws->jobs_cxt, &jobs);
@@ -347,7 +361,14 @@ shutdown_drain(WorkerState *ws)
 
 		for (int i = 0; i < n; i++)
 		{
-			left[i]->outcome = FC_OUT_UNCERTAIN;
+			if (left[i]->outcome != FC_OUT_UNCERTAIN)
+			{
+				add_result(ws, left[i]);	/* never left: plain handback */
+				continue;
+			}
+			left[i]->error_code = MemoryContextStrdup(left[i]->cxt, "uncertain");
+			left[i]->error_message = MemoryContextStrdup(left[i]->cxt,
+														 "worker stopped with the request in flight: outcome unknown");
 			add_result(ws, left[i]);
 		}
 	}
@@ -402,6 +423,8 @@ flowcomm_worker_main(Datum main_arg)
 		TimestampTz now;
 		int			in_flight;
 
+		/* callees that commit leave CurrentMemoryContext at TopMemoryContext */
+		MemoryContextSwitchTo(ws.loop_cxt);
 		MemoryContextReset(ws.loop_cxt);
 		process_signals();
 		now = GetCurrentTimestamp();
@@ -416,6 +439,9 @@ flowcomm_worker_main(Datum main_arg)
 			(ws.n_results > 0 && (fc_http_in_flight(ws.http) == 0 ||
 								  TimestampDifferenceExceeds(ws.first_result_at, GetCurrentTimestamp(), RESULT_FLUSH_MS))))
 			flush_results(&ws);
+
+		if (fc_automation_due(GetCurrentTimestamp(), &ws.last_automation_at))
+			fc_automation_run();
 
 		if (fc_http_in_flight(ws.http) == 0 && !ws.more_work && !ShutdownRequestPending)
 		{

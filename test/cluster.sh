@@ -62,9 +62,11 @@ fc_conf()
 	echo "$1" | fc_as_pg tee -a "$FC_DATA/postgresql.conf" >/dev/null
 }
 
+# FC_SERVER_ENV: extra environment for the server processes, e.g. the
+# sanitizer runtime of `make test SANITIZE=1` (LD_PRELOAD=... ASAN_OPTIONS=...).
 fc_start()
 {
-	fc_as_pg "$FC_BIN/pg_ctl" -D "$FC_DATA" -l "$FC_TMP/log/postgres.log" -w -t 60 start >/dev/null
+	fc_as_pg env ${FC_SERVER_ENV:-} "$FC_BIN/pg_ctl" -D "$FC_DATA" -l "$FC_TMP/log/postgres.log" -w -t 60 start >/dev/null
 }
 
 fc_stop()
@@ -104,10 +106,13 @@ fc_provider_conf()
 	fc_conf "flowcomm.twilio_base_url = '$FC_SIM_URL'"
 }
 
+# FC_STOP_MODE: shutdown mode of the final stop (default immediate); `make
+# coverage` uses fast, so every server process exits normally and writes its
+# gcov data.
 fc_teardown()
 {
 	fc_sim_stop
-	[ -n "${FC_DATA:-}" ] && fc_stop immediate
+	[ -n "${FC_DATA:-}" ] && fc_stop "${FC_STOP_MODE:-immediate}"
 	if [ -n "${FC_KEEP:-}" ]; then
 		echo "kept $FC_TMP"
 	elif [ -n "${FC_TMP:-}" ]; then

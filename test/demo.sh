@@ -14,7 +14,7 @@ fc_setup
 fc_sim_start
 fc_provider_conf
 fc_conf "flowcomm.databases = 'flowpos'"
-fc_conf "flowcomm.webhook_base_url = 'https://pos.example.com/rpc'"
+fc_conf "flowcomm.webhook_base_url = 'https://pos.example.com'"
 fc_start
 fc_psql -d postgres -c "CREATE DATABASE flowpos"
 psql_demo() { fc_psql -d flowpos -P pager=off "$@"; }

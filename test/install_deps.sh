@@ -6,7 +6,7 @@ set -e
 
 PACKAGES="make gcc postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libssl-dev \
 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libmicrohttpd-dev curl jq \
-python3 openssl"
+python3 openssl lcov cppcheck clang clang-format-14 valgrind"
 [ -n "$FLOWCOMM_EXTRA_PACKAGES" ] && PACKAGES="$PACKAGES $FLOWCOMM_EXTRA_PACKAGES"
 
 missing=""

@@ -8,6 +8,10 @@ set -u
 FC_REPO=$(cd "$(dirname "$0")/.." && pwd)
 . "$FC_REPO/test/cluster.sh"
 
+# FC_SUITES selects suites: regress, pgtap, proc (test/t), chaos (the long
+# chaos run alone, for make check-chaos).
+FC_SUITES=${FC_SUITES:-regress pgtap proc}
+want() { case " $FC_SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
 passed=0
 failed=0
 trap 'fc_teardown' EXIT INT TERM
@@ -28,7 +32,7 @@ mkdir -p "$FC_TMP/regress"
 cp -r "$FC_REPO/test/sql" "$FC_REPO/test/expected" "$FC_REPO/test/fixtures" "$FC_TMP/regress/"
 [ "$(id -u)" = 0 ] && chown -R postgres: "$FC_TMP/regress"
 TESTS=$(cd "$FC_REPO/test/sql" && ls *.sql 2>/dev/null | sed 's/\.sql$//' | sort)
-if [ -n "$TESTS" ]; then
+if [ -n "$TESTS" ] && want regress; then
 	# Run from the copy so tests can \i fixtures/… relative to it.
 	(cd "$FC_TMP/regress" && fc_as_pg env SIM_URL="${FC_SIM_URL:-}" "$FC_TMP/root/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress" \
 		--bindir="$FC_BIN" --host="$FC_SOCK" --port="$FC_PORT" \
@@ -62,7 +66,7 @@ tally_tap()
 	passed=$((passed + t - f))
 	failed=$((failed + f + bad))
 }
-if ls "$FC_REPO"/test/pgtap/*.sql >/dev/null 2>&1; then
+if ls "$FC_REPO"/test/pgtap/*.sql >/dev/null 2>&1 && want pgtap; then
 	fc_psql -d postgres -c "CREATE DATABASE flowcomm_tap"
 	fc_psql -d flowcomm_tap -c "CREATE EXTENSION pgtap; CREATE EXTENSION flowcomm"
 	pg_prove --psql-bin "$FC_BIN/psql" -h "$FC_SOCK" -p "$FC_PORT" -U postgres -d flowcomm_tap \
@@ -72,12 +76,21 @@ if ls "$FC_REPO"/test/pgtap/*.sql >/dev/null 2>&1; then
 fi
 
 # --- process-level TAP tests (workers, crashes, simulator) -------------------
-if ls "$FC_REPO"/test/t/*.sh >/dev/null 2>&1; then
+if ls "$FC_REPO"/test/t/*.sh >/dev/null 2>&1 && want proc; then
 	fc_psql -d postgres -c "CREATE DATABASE flowcomm_t"
 	fc_psql -d flowcomm_t -c "CREATE EXTENSION flowcomm"
-	prove -e sh "$FC_REPO"/test/t/*.sh >"$FC_TMP/proc.txt" 2>&1
+	# FC_PROC_GLOB narrows the process tests while working on one (default: all).
+	prove -v -e sh "$FC_REPO"/test/t/${FC_PROC_GLOB:-*}.sh >"$FC_TMP/proc.txt" 2>&1
 	cat "$FC_TMP/proc.txt"
 	tally_tap "$FC_TMP/proc.txt"
+fi
+
+if want chaos; then
+	fc_psql -d postgres -c "CREATE DATABASE flowcomm_t"
+	fc_psql -d flowcomm_t -c "CREATE EXTENSION flowcomm"
+	prove -v -e sh "$FC_REPO/test/chaos.sh" >"$FC_TMP/chaos.txt" 2>&1
+	grep -E '^(ok|not ok|#)' "$FC_TMP/chaos.txt"
+	tally_tap "$FC_TMP/chaos.txt"
 fi
 
 if [ "$failed" -gt 0 ]; then

@@ -18,6 +18,7 @@ body()
 }
 
 if [ "${BENCH_USE_ENV:-0}" != 1 ]; then
+	FC_REPO=$REPO
 	. "$REPO/test/cluster.sh"
 	trap 'fc_teardown' EXIT INT TERM
 	fc_setup >/dev/null || exit 1

@@ -160,6 +160,23 @@ BEGIN
 END
 $$;
 
+-- req_date_range: startDate/endDate of a filter object as a half-open range
+-- [from, to); a bare date as endDate means that whole day.
+CREATE FUNCTION flowcomm.req_date_range(f jsonb, OUT v_from timestamptz, OUT v_to timestamptz)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	v_from := flowcomm.req_timestamptz(f, 'startDate');
+	v_to := flowcomm.req_timestamptz(f, 'endDate');
+	IF (f ->> 'endDate') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+		v_to := v_to + interval '1 day';
+	END IF;
+	IF v_from > v_to THEN
+		PERFORM flowcomm.invalid('startDate', 'is after endDate');
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.req_date_range(jsonb) IS 'startDate/endDate of a filter as [from, to); a bare endDate date includes that day; 22023 when reversed';
+
 -- req_enum: text value that must be one of the labels of an enum type.
 CREATE FUNCTION flowcomm.req_enum(req jsonb, field text, labels text[]) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -216,7 +233,7 @@ BEGIN
 	FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
 			  WHERE p.pronamespace = 'flowcomm'::regnamespace
 				AND p.proname IN ('is_e164', 'is_email', 'is_messenger_id', 'invalid', 'check_contact', 'req_text',
-								  'req_uuid', 'req_int', 'req_bool', 'req_timestamptz', 'req_enum', 'req_object',
+								  'req_uuid', 'req_int', 'req_bool', 'req_timestamptz', 'req_enum', 'req_object', 'req_date_range',
 								  'check_request')
 	LOOP
 		EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO flowcomm_viewer, flowcomm_webhook', f);

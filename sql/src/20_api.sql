@@ -380,14 +380,7 @@ BEGIN
 	v_contact := req_text(f, 'recipientContact', 255);
 	v_etype := req_text(f, 'entityType', 50);
 	v_eid := req_uuid(f, 'entityId');
-	v_from := req_timestamptz(f, 'startDate');
-	v_to := req_timestamptz(f, 'endDate');
-	IF (f ->> 'endDate') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
-		v_to := v_to + interval '1 day';	-- a date means the whole day
-	END IF;
-	IF v_from > v_to THEN
-		PERFORM invalid('startDate', 'is after endDate');
-	END IF;
+	SELECT r.v_from, r.v_to INTO v_from, v_to FROM req_date_range(f) r;
 
 	WITH m AS (
 		SELECT c.* FROM communication c

@@ -124,8 +124,9 @@ BEGIN
 			array_to_string(missing, ', ')
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'templateVariables';
 	END IF;
-	subject := CASE WHEN p_subject IS NOT NULL THEN render(p_subject, vars, partials, 'none') END;
-	body := render(p_body, vars, partials, esc);
+	-- The message locale is the helpers' default (month names, separators).
+	subject := CASE WHEN p_subject IS NOT NULL THEN render(p_subject, vars, partials, 'none', false, p_locale) END;
+	body := render(p_body, vars, partials, esc, false, p_locale);
 	body_text := CASE WHEN p_channel = 'email' THEN html_to_text(body) END;
 END
 $$;

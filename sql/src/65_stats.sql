@@ -16,11 +16,8 @@ BEGIN
 	IF (f ? 'businessId') AND req_uuid(f, 'businessId') IS DISTINCT FROM b THEN
 		RAISE EXCEPTION 'businessId % is not the current business', f ->> 'businessId' USING ERRCODE = 'insufficient_privilege';
 	END IF;
-	v_from := coalesce(req_timestamptz(f, 'startDate'), now() - interval '30 days');
-	v_to := coalesce(req_timestamptz(f, 'endDate'), now());
-	IF (f ->> 'endDate') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
-		v_to := v_to + interval '1 day';	-- a date means the whole day
-	END IF;
+	SELECT coalesce(r.v_from, now() - interval '30 days'), coalesce(r.v_to, now()) INTO v_from, v_to
+	  FROM req_date_range(f) r;
 	IF v_from > v_to THEN
 		PERFORM invalid('startDate', 'is after endDate');
 	END IF;

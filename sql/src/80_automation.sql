@@ -444,6 +444,10 @@ CREATE FUNCTION flowcomm.run_due_automation() RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 BEGIN
+	-- Several workers may get here at once: one run is enough.
+	IF NOT pg_try_advisory_xact_lock(hashtextextended('flowcomm.run_due_automation', 0)) THEN
+		RETURN jsonb_build_object('skipped', 'another run is in progress');
+	END IF;
 	RETURN jsonb_build_object('reminders', run_reminders(NULL, false, now()));
 END
 $$;

@@ -23,6 +23,7 @@ $$;
 -- function was granted above to the roles that hold its permission.  Pure
 -- helpers (validation, rendering) are granted to every flowcomm role.
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA flowcomm FROM PUBLIC;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
 DO $$
 DECLARE
 	f regprocedure;

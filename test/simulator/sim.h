@@ -21,6 +21,7 @@
 #ifndef SIM_H
 #define SIM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -191,6 +192,7 @@ extern void sim_record(SimReq *req, int status, const char *response_id);
 extern void sim_stats_count(int provider, int status, bool dropped,
 							bool stalled, bool delayed);
 extern void sim_stats_in_flight(int delta);
+extern int64_t sim_stats_get_in_flight(void);
 extern void sim_control_handle(SimReq *req, SimResult *res);
 /* find a recorded Twilio message; fills body/ts; returns false if absent */
 extern bool sim_record_find_message(const char *sid, const char *account,
@@ -202,6 +204,6 @@ extern bool sim_timer_start(void);
 extern void sim_timer_stop(void);
 extern void sim_timer_add(struct MHD_Connection *conn, int64_t wake_mono_us);
 
-extern volatile int sim_shutting_down;
+extern _Atomic int sim_shutting_down;	/* set once on SIGTERM/SIGINT */
 
 #endif							/* SIM_H */

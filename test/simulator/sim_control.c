@@ -158,6 +158,12 @@ sim_stats_in_flight(int delta)
 	atomic_fetch_add_explicit(&st_in_flight, delta, memory_order_relaxed);
 }
 
+int64_t
+sim_stats_get_in_flight(void)
+{
+	return atomic_load(&st_in_flight);
+}
+
 static void
 stats_reset(void)
 {

@@ -35,7 +35,7 @@
 
 #define CONTROL_MAX_BODY	(1024 * 1024)
 
-volatile int sim_shutting_down = 0;
+_Atomic int sim_shutting_down = 0;
 
 static bool quiet = false;
 
@@ -199,7 +199,7 @@ process(SimReq *req)
 	memset(&d, 0, sizeof(d));
 	if (req->provider >= 0 && is_send(req))
 		sim_faults_decide(req->provider, &d);
-	if (sim_shutting_down)
+	if (atomic_load_explicit(&sim_shutting_down, memory_order_relaxed))
 		d.delay_ms = 0;
 
 	if (d.action == SIM_FAULT_DROP)
@@ -563,7 +563,7 @@ main(int argc, char **argv)
 	} while (sig != SIGINT && sig != SIGTERM);
 
 	/* answer (immediately) whatever is waiting, then stop */
-	sim_shutting_down = 1;
+	atomic_store(&sim_shutting_down, 1);
 	{
 		MHD_socket	ls = MHD_quiesce_daemon(daemon);
 
@@ -571,6 +571,9 @@ main(int argc, char **argv)
 			close(ls);
 	}
 	sim_timer_stop();
+	/* let the resumed (previously delayed) requests get their answers */
+	for (int i = 0; i < 200 && sim_stats_get_in_flight() > 0; i++)
+		usleep(10000);
 	MHD_stop_daemon(daemon);
 	sim_record_shutdown();
 	if (!quiet)

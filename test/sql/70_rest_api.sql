@@ -40,6 +40,7 @@ SELECT api.template_create('{"name": "Bad", "code": "bad", "channel": "sms", "ty
 SELECT api.template_create('{"name": "Bad", "code": "bad", "channel": "sms", "type": "general_notification", "bodyTemplate": "Hi {{#if x}}"}');
 SELECT (api.template_update((api.templates(code => 'thanks') #>> '{results,0,id}')::uuid, '{"bodyTemplate": "Gracias {{name}}!"}')) ->> 'bodyTemplate';
 SELECT (api.template_preview('{"templateCode": "thanks", "channel": "sms", "variables": {"name": "Ana"}}')) ->> 'body';
+SELECT t ->> 'code' AS code, t ->> 'bodyTemplate' AS body FROM api.template((api.templates(code => 'thanks') #>> '{results,0,id}')::uuid) t;
 \set VERBOSITY sqlstate
 SELECT api.template_update((api.templates(code => 'invoice', channel => 'sms') #>> '{results,0,id}')::uuid, '{"name": "mine now"}');
 SELECT api.template_delete((api.templates(code => 'invoice', channel => 'sms') #>> '{results,0,id}')::uuid);

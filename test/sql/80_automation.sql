@@ -94,6 +94,8 @@ SELECT a ->> 'action' FROM jsonb_array_elements(flowcomm.run_reminders('b0000000
 SELECT a ->> 'action', a ->> 'template' FROM jsonb_array_elements(flowcomm.run_reminders('b0000000-0000-0000-0000-0000000000e1', true,
 	'2030-02-09 12:00 America/Mexico_City') -> 'actions') a;
 SELECT step, channel, days_overdue, outcome, detail FROM flowcomm.reminder_log ORDER BY step;
+-- The on-demand entry point for admins: a dry run for the current business, now.
+SELECT r ->> 'dryRun' AS dry_run, jsonb_typeof(r -> 'actions') AS actions FROM flowcomm.reminders_run() r;
 -- Paying the invoice stops the rest.
 INSERT INTO flowpos.payment VALUES ('b0000000-0000-0000-0000-0000000000e1', '9a000000-0000-0000-0000-0000000000e1',
 	'1a000000-0000-0000-0000-0000000000e1', 500);

@@ -71,7 +71,9 @@ is "$(q "SELECT segments || ' ' || encoding FROM flowcomm.communication WHERE bu
 is "$(q "SELECT segments || ' ' || encoding FROM flowcomm.communication WHERE business_id = '$BID' AND id = '$SMS_LONG'")" "11 GSM-7" "sms: 1600 GSM-7 characters are 11 segments"
 is "$(q "SELECT count(*) FROM flowcomm.worker_status() WHERE database = 'flowcomm_t' AND state IN ('idle', 'working') AND sent >= 0")" \
 	"$(q "SELECT current_setting('flowcomm.workers_per_database')")" "worker_status lists this database's workers"
-is "$(q "SELECT (SELECT sum(sent) FROM flowcomm.delivery_counters()) >= 5 AND (SELECT workers FROM flowcomm.queue_health) >= 1")" t "delivery counters and queue_health"
+is "$(q "SELECT (SELECT sum(sent) FROM flowcomm.delivery_counters()) >= 5 AND (SELECT workers FROM flowcomm.queue_health) >= 1
+          AND (SELECT sum(sent) FROM flowcomm.delivery_stats) = (SELECT sum(sent) FROM flowcomm.delivery_counters())
+          AND cardinality(flowcomm.latency_bucket_bounds()) > 1")" t "delivery counters, the delivery_stats view, latency buckets and queue_health"
 
 reset_guc flowcomm.poll_interval_ms
 done_testing
