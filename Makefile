@@ -136,3 +136,20 @@ test: deps
 	@sh test/quality/sanitize.sh
 endif
 # ==== end of quality gates ====================================================
+
+# ---- bench (owner: bench/) -------------------------------------------------
+# `make bench`: flowcomm against tuned pg-boss and graphile-worker (throwaway
+# clusters, provider simulator on 127.0.0.1, contenders' npm packages pinned in
+# bench/contenders/package-lock.json and installed into bench/node_modules).
+# Prints the table; results, CSV and plots in bench/results/<stamp>/.
+# `make bench-smoke`: every scenario at a tiny size, TAP, no timing assertions.
+bench:
+	@FLOWCOMM_EXTRA_PACKAGES="gnuplot-nox" sh test/install_deps.sh
+	@$(MAKE) --no-print-directory all simulator
+	@bash bench/run.sh
+
+bench-smoke: deps
+	@$(MAKE) --no-print-directory all simulator
+	@bash bench/run.sh --smoke
+.PHONY: bench-smoke
+# ---- end bench ---------------------------------------------------------------
