@@ -31,6 +31,7 @@ int	  fc_batch_size = 500;
 int	  fc_max_in_flight = 1000;
 int	  fc_poll_interval_ms = 1000;
 int	  fc_request_timeout_ms = 30000;
+int	  fc_max_connections_per_host = 256;
 int	  fc_lease_seconds = 60;
 char *fc_retry_schedule = NULL;
 int	  fc_uncertain_policy = FC_UNCERTAIN_RETRY;
@@ -167,6 +168,11 @@ define_worker_gucs(void)
 							"Timeout of one provider request.",
 							NULL, &fc_request_timeout_ms, 30000, 100, 600000,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("flowcomm.max_connections_per_host",
+							"Keep-alive connections a worker opens to one provider host.",
+							"Bounds the requests a worker has in flight; slow providers need many.",
+							&fc_max_connections_per_host, 256, 1, FC_MAX_CONNECTIONS_PER_HOST_LIMIT,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("flowcomm.lease_seconds",
 							"Lease of a claimed job; an expired lease means its worker died.",
 							NULL, &fc_lease_seconds, 60, 1, 86400,

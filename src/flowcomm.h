@@ -39,6 +39,8 @@ extern int	 fc_batch_size;
 extern int	 fc_max_in_flight;
 extern int	 fc_poll_interval_ms;
 extern int	 fc_request_timeout_ms;
+extern int	 fc_max_connections_per_host;
+#define FC_MAX_CONNECTIONS_PER_HOST_LIMIT 1024
 extern int	 fc_lease_seconds;
 extern char *fc_retry_schedule;
 extern int	 fc_uncertain_policy;

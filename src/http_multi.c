@@ -28,10 +28,13 @@
 
 #include "flowcomm.h"
 
-#define MAX_HOST_CONNECTIONS 64
-#define MAX_ACTIVE			 (2 * MAX_HOST_CONNECTIONS) /* two provider hosts */
-#define MAX_RESPONSE_BYTES	 (64 * 1024)
-#define EASY_POOL_SIZE		 MAX_ACTIVE
+/*
+ * Connections per provider host come from flowcomm.max_connections_per_host;
+ * transfers handed to curl are bounded by two hosts' worth of connections.
+ */
+#define MAX_ACTIVE		   (2 * fc_max_connections_per_host)
+#define MAX_RESPONSE_BYTES (64 * 1024)
+#define EASY_POOL_SIZE	   (2 * FC_MAX_CONNECTIONS_PER_HOST_LIMIT)
 
 struct FcHttp
 {
@@ -42,6 +45,7 @@ struct FcHttp
 	dlist_head waiting;				 /* built requests waiting for a slot, FIFO */
 	CURL	  *pool[EASY_POOL_SIZE]; /* finished easy handles, reused */
 	int		   n_pool;
+	int		   host_limit; /* max_connections_per_host applied to multi */
 };
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg);
@@ -53,6 +57,7 @@ static void	  finish_job(FcHttp *http, FcJob *job, CURLcode code);
 static void	  release_easy(FcHttp *http, FcJob *job);
 static void	  activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
 static bool	  add_to_multi(FcHttp *http, FcJob *job);
+static void	  apply_connection_limits(FcHttp *http);
 
 FcHttp *
 fc_http_create(void)
@@ -64,8 +69,7 @@ fc_http_create(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("flowcomm could not create a curl multi handle")));
-	curl_multi_setopt(http->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) MAX_HOST_CONNECTIONS);
-	curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long) MAX_HOST_CONNECTIONS * 2);
+	apply_connection_limits(http);
 	curl_multi_setopt(http->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX);
 	dlist_init(&http->jobs);
 	dlist_init(&http->waiting);
@@ -99,6 +103,20 @@ fc_http_room(FcHttp *http)
 	int waiting = http->in_flight - http->active;
 
 	return Max(0, 2 * MAX_ACTIVE - waiting);
+}
+
+/*
+ * apply_connection_limits hands the current flowcomm.max_connections_per_host
+ * to curl; called at start and before each run, so a reload takes effect.
+ */
+static void
+apply_connection_limits(FcHttp *http)
+{
+	if (http->host_limit == fc_max_connections_per_host)
+		return;
+	http->host_limit = fc_max_connections_per_host;
+	curl_multi_setopt(http->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) http->host_limit);
+	curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long) http->host_limit * 2);
 }
 
 /* write_cb collects the response body (bounded). */
@@ -341,6 +359,7 @@ fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
 	int		 left;
 	CURLMsg *msg;
 
+	apply_connection_limits(http);
 	activate_waiting(http, done, &n, max_done);
 	curl_multi_perform(http->multi, &running);
 	if (running > 0 && running == http->active)
