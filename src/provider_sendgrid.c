@@ -16,57 +16,9 @@
 
 #include "flowcomm.h"
 
-static void json_escape(StringInfo b, const char *s);
 static void append_content(StringInfo b, FcJob *job);
 static void append_attachments(StringInfo b, FcJob *job);
 static void append_address(StringInfo b, const char *email, const char *name);
-
-/*
- * json_escape is fc_json_escape (same output) for long bodies: it copies
- * runs of characters that need no escaping with one append instead of one
- * appendStringInfoChar per byte (a 20 KB HTML body is sent twice).
- */
-static void
-json_escape(StringInfo b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *) (s ? s : "");
-	const unsigned char *run = p;
-
-	appendStringInfoChar(b, '"');
-	for (;; p++)
-	{
-		unsigned char ch = *p;
-
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		if (p > run)
-			appendBinaryStringInfo(b, (const char *) run, (int) (p - run));
-		if (ch == '\0')
-			break;
-		run = p + 1;
-		switch (ch)
-		{
-			case '"':
-				appendBinaryStringInfo(b, "\\\"", 2);
-				break;
-			case '\\':
-				appendBinaryStringInfo(b, "\\\\", 2);
-				break;
-			case '\n':
-				appendBinaryStringInfo(b, "\\n", 2);
-				break;
-			case '\r':
-				appendBinaryStringInfo(b, "\\r", 2);
-				break;
-			case '\t':
-				appendBinaryStringInfo(b, "\\t", 2);
-				break;
-			default:
-				appendStringInfo(b, "\\u%04x", ch);
-		}
-	}
-	appendStringInfoChar(b, '"');
-}
 
 static void
 append_address(StringInfo b, const char *email, const char *name)
@@ -88,9 +40,9 @@ append_content(StringInfo b, FcJob *job)
 
 	appendStringInfoString(b, ",\"content\":[{\"type\":\"text/plain\",\"value\":");
 	enlargeStringInfo(b, (int) (strlen(text) + strlen(job->content)) + 64);
-	json_escape(b, *text ? text : " ");
+	fc_json_escape(b, *text ? text : " ");
 	appendStringInfoString(b, "},{\"type\":\"text/html\",\"value\":");
-	json_escape(b, job->content);
+	fc_json_escape(b, job->content);
 	appendStringInfoString(b, "}]");
 }
 
@@ -109,7 +61,7 @@ append_attachments(StringInfo b, FcJob *job)
 		appendStringInfoString(b, first ? ",\"attachments\":[" : ",");
 		first = false;
 		appendStringInfoString(b, "{\"content\":");
-		json_escape(b, a->content_b64);
+		fc_json_escape(b, a->content_b64);
 		appendStringInfoString(b, ",\"filename\":");
 		fc_json_escape(b, a->filename);
 		appendStringInfoString(b, ",\"type\":");

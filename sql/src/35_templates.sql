@@ -37,17 +37,17 @@ GRANT SELECT ON flowcomm.template_catalog TO flowcomm_viewer;
 -- resolve_template: the template to use for a business, by id or code.
 CREATE FUNCTION flowcomm.resolve_template(b uuid, p_channel flowcomm.channel, p_id uuid, p_code text, p_locale text)
 RETURNS TABLE (id uuid, is_system boolean, code text, locale text, type flowcomm.communication_type,
-			   subject_template text, body_template text, available_variables text[])
+			   subject_template text, body_template text, available_variables text[], channel flowcomm.channel)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 #variable_conflict use_column
 BEGIN
 	IF p_id IS NOT NULL THEN
 		RETURN QUERY
-			SELECT t.id, false, t.code, t.locale, t.type, t.subject_template, t.body_template, t.available_variables
+			SELECT t.id, false, t.code, t.locale, t.type, t.subject_template, t.body_template, t.available_variables, t.channel
 			  FROM communication_template t WHERE t.business_id = b AND t.id = p_id AND t.is_active
 			UNION ALL
-			SELECT s.id, true, s.code, s.locale, s.type, s.subject_template, s.body_template, s.available_variables
+			SELECT s.id, true, s.code, s.locale, s.type, s.subject_template, s.body_template, s.available_variables, s.channel
 			  FROM system_template s WHERE s.id = p_id AND s.is_active;
 		IF NOT FOUND THEN
 			RAISE EXCEPTION 'template % not found', p_id USING ERRCODE = 'no_data_found',
@@ -56,7 +56,8 @@ BEGIN
 		RETURN;
 	END IF;
 	RETURN QUERY
-		SELECT x.id, x.is_system, x.code, x.locale, x.type, x.subject_template, x.body_template, x.available_variables
+		SELECT x.id, x.is_system, x.code, x.locale, x.type, x.subject_template, x.body_template, x.available_variables,
+			   p_channel
 		  FROM unnest(locale_chain(b, p_locale)) WITH ORDINALITY AS l(loc, o)
 		  CROSS JOIN LATERAL (
 			SELECT t.id, false AS is_system, t.code, t.locale, t.type, t.subject_template, t.body_template,
@@ -143,8 +144,7 @@ DECLARE
 	r record;
 BEGIN
 	SELECT * INTO t FROM resolve_template(b, p_channel, p_id, p_code, p_locale);
-	IF p_id IS NOT NULL AND NOT EXISTS (
-		SELECT 1 FROM template_catalog c WHERE c.id = p_id AND c.channel = p_channel) THEN
+	IF t.channel <> p_channel THEN
 		PERFORM invalid('templateId', format('template %s is not a %s template', p_id, p_channel));
 	END IF;
 	SELECT * INTO r FROM render_with(b, p_channel, coalesce(p_locale, t.locale), t.subject_template,

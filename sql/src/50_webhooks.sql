@@ -495,8 +495,10 @@ CREATE TRIGGER apply_pending_provider_events_update
 	FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.apply_pending_provider_events();
 
 -- webhook_twilio_status: Twilio status callback (SMS, WhatsApp, Messenger).
-CREATE FUNCTION flowcomm.webhook_twilio_status(url text, body text, signature text) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER
+-- twilio_form_webhook: decode a Twilio form body and apply it as a status
+-- callback or an incoming message (the two raw-body entry points below).
+CREATE FUNCTION flowcomm.twilio_form_webhook(kind text, url text, body text, signature text) RETURNS jsonb
+LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	f record;
@@ -505,8 +507,18 @@ BEGIN
 		PERFORM invalid('body', 'is required');
 	END IF;
 	f := form_decode(body);
-	RETURN twilio_status_apply(url, f.names, f.vals, signature);
+	IF kind = 'status' THEN
+		RETURN twilio_status_apply(url, f.names, f.vals, signature);
+	END IF;
+	RETURN twilio_inbound_apply(url, f.names, f.vals, signature);
 END
+$$;
+COMMENT ON FUNCTION flowcomm.twilio_form_webhook(text, text, text, text) IS 'Internal: decode a Twilio form body and apply it (kind status or inbound)';
+
+CREATE FUNCTION flowcomm.webhook_twilio_status(url text, body text, signature text) RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT flowcomm.twilio_form_webhook('status', url, body, signature)
 $$;
 COMMENT ON FUNCTION flowcomm.webhook_twilio_status(text, text, text) IS 'Twilio status callback: url Twilio called (NULL: flowcomm.webhook_base_url + /rpc/webhook_twilio_status), raw form body, X-Twilio-Signature; returns matched, applied, duplicate, communicationId, status';
 
@@ -706,17 +718,9 @@ COMMENT ON FUNCTION flowcomm.twilio_inbound_apply(text, text[], text[], text) IS
 
 -- webhook_twilio_inbound: Twilio incoming-message webhook (SMS, WhatsApp).
 CREATE FUNCTION flowcomm.webhook_twilio_inbound(url text, body text, signature text) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER
+LANGUAGE sql SECURITY DEFINER
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
-DECLARE
-	f record;
-BEGIN
-	IF body IS NULL THEN
-		PERFORM invalid('body', 'is required');
-	END IF;
-	f := form_decode(body);
-	RETURN twilio_inbound_apply(url, f.names, f.vals, signature);
-END
+	SELECT flowcomm.twilio_form_webhook('inbound', url, body, signature)
 $$;
 COMMENT ON FUNCTION flowcomm.webhook_twilio_inbound(text, text, text) IS 'Twilio incoming message: url Twilio called (NULL: flowcomm.webhook_base_url + /rpc/webhook_twilio_inbound), raw form body, X-Twilio-Signature; stores the reply (linked to the last outbound message) and applies STOP/START; returns stored, communicationId, action';
 
