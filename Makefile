@@ -5,7 +5,11 @@
 # private copy of the PostgreSQL tree and run against a throwaway cluster.
 
 EXTENSION   = flowcomm
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
+# Released versions, oldest first.  A released install script is frozen
+# (sql/flowcomm--<v>.sql, tracked); each later release has an upgrade script
+# assembled from sql/upgrade/<from>--<to>/*.sql plus the shipped templates.
+PREV_VERSION = 0.1.0
 MODULE_big  = flowcomm
 
 # src/template_json.c renders from JSON text for the standalone fuzz/ programs;
@@ -16,8 +20,10 @@ OBJS        = $(SRCS:.c=.o)
 # The install script is assembled from one SQL source per feature, in order.
 SQL_SOURCES = $(sort $(wildcard sql/src/*.sql))
 TEMPLATE_FILES = $(sort $(wildcard templates/*.tpl))
-DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+UPGRADE     = sql/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql
+UPGRADE_SOURCES = $(sort $(wildcard sql/upgrade/$(PREV_VERSION)--$(EXTVERSION)/*.sql))
+DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPGRADE)
+DATA        = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 TESTS       = $(sort $(wildcard test/sql/*.sql))
 REGRESS     = $(patsubst test/sql/%.sql,%,$(TESTS))
@@ -46,7 +52,7 @@ PG_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 SHLIB_LINK  += -fsanitize=address,undefined
 endif
 
-EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql test/results test/regression.* \
+EXTRA_CLEAN = $(DATA_built) test/results test/regression.* \
               test/simulator/flowcomm-sim coverage tmp_check
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -59,6 +65,14 @@ include $(PGXS)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(TEMPLATE_FILES) sql/build_templates.sh
 	{ echo '-- flowcomm $(EXTVERSION): generated from sql/src/*.sql and templates/ — edit those, not this file.'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; \
+	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
+
+# The upgrade from the last release: hand-written steps, then the shipped
+# templates again (build_templates.sh upserts, so changed templates land).
+$(UPGRADE): $(UPGRADE_SOURCES) $(TEMPLATE_FILES) sql/build_templates.sh
+	{ echo '-- flowcomm $(PREV_VERSION) -> $(EXTVERSION): generated from sql/upgrade/$(PREV_VERSION)--$(EXTVERSION)/ and templates/.'; \
+	  echo '\\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \\quit'; \
+	  for f in $(UPGRADE_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; \
 	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
 
 .PHONY: deps test demo simulator check-chaos

@@ -17,7 +17,7 @@ for f in "$@"; do
 	END {
 		if (h["code"] == "" || h["channel"] == "" || h["type"] == "") { print "bad template header in " file > "/dev/stderr"; exit 1 }
 		vars = h["variables"]; gsub(/ /, "", vars)
-		printf "INSERT INTO flowcomm.system_template (name, code, description, channel, type, locale, subject_template, body_template, available_variables, shipped) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, true);\n",
+		printf "INSERT INTO flowcomm.system_template (name, code, description, channel, type, locale, subject_template, body_template, available_variables, shipped) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, true)\n  ON CONFLICT (code, channel, locale) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, type = EXCLUDED.type, subject_template = EXCLUDED.subject_template, body_template = EXCLUDED.body_template, available_variables = EXCLUDED.available_variables, shipped = true, updated_at = now()\n  WHERE (system_template.name, system_template.description, system_template.type, system_template.subject_template, system_template.body_template, system_template.available_variables, system_template.shipped) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.type, EXCLUDED.subject_template, EXCLUDED.body_template, EXCLUDED.available_variables, true);\n",
 			q(h["name"]), q(h["code"]), q(h["description"]), q(h["channel"]), q(h["type"]), q(h["locale"] == "" ? "en" : h["locale"]),
 			(h["subject"] == "" ? "NULL" : q(h["subject"])), q(body), "string_to_array(" q(vars) ", \x27,\x27)"
 	}' "$f"

@@ -1,0 +1,5 @@
+-- Upgrade steps from 0.1.0 to 0.2.0, one file per change, applied in name
+-- order by ALTER EXTENSION flowcomm UPDATE.  Each step must leave the
+-- catalog exactly as sql/src/ builds it (test/t/81_upgrade.sh compares the
+-- two object by object): add new columns at the end of their table in
+-- sql/src/ too, and keep every C symbol 0.1.0's script references.
