@@ -244,6 +244,7 @@ typedef struct FcJob
 	int			   retry_after;		  /* seconds, -1 if absent */
 	int			   curl_code;
 	char		  *curl_error;
+	int			   socket_errno; /* errno of a failed socket(), 0 if none */
 
 	/* result */
 	FcOutcome	outcome;
@@ -275,6 +276,7 @@ extern bool			  fc_http_start(FcHttp *http, FcJob *job);
 extern int			  fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done);
 extern int			  fc_http_in_flight(FcHttp *http);
 extern int			  fc_http_room(FcHttp *http);
+extern int			  fc_http_capacity(FcHttp *http);
 extern int			  fc_http_abandon_all(FcHttp *http, FcJob **out, int max_out);
 
 extern bool fc_sendgrid_build(FcJob *job, FcRequest *req);

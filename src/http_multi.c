@@ -17,9 +17,19 @@
  * pointer (CURLOPT_PRIVATE); when a transfer ends the provider module
  * classifies it and the job is returned.
  *
+ * Running out of local resources (file descriptors, ephemeral ports, kernel
+ * buffers, memory for a handle) is not the provider's doing and the request
+ * never left, so such a job is handed back without spending an attempt, and
+ * the number of transfers handed to curl is halved; it grows back by one per
+ * successful request (additive increase, multiplicative decrease), so the
+ * worker settles just below what the machine allows instead of failing
+ * every other request, and returns to full speed when the pressure goes.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <errno.h>
 
 #include <curl/curl.h>
 
@@ -35,6 +45,9 @@
 #define MAX_ACTIVE		   (2 * fc_max_connections_per_host)
 #define MAX_RESPONSE_BYTES (64 * 1024)
 #define EASY_POOL_SIZE	   (2 * FC_MAX_CONNECTIONS_PER_HOST_LIMIT)
+#define MIN_ACTIVE		   4	/* floor of the reduced transfer cap */
+#define EXHAUSTED_RETRY_S  1.0	/* hand-back delay after a local shortage */
+#define EXHAUSTED_LOG_MS   10000 /* at most one shortage log line per 10 s */
 
 struct FcHttp
 {
@@ -46,6 +59,10 @@ struct FcHttp
 	CURL	  *pool[EASY_POOL_SIZE]; /* finished easy handles, reused */
 	int		   n_pool;
 	int		   host_limit; /* max_connections_per_host applied to multi */
+	int		   cap;		   /* transfers curl may hold now (<= MAX_ACTIVE) */
+	bool	   reduced;	   /* cap lowered after a local resource shortage */
+	uint64	   shortages;  /* requests handed back for local shortages */
+	TimestampTz last_shortage_log;
 };
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg);
@@ -58,6 +75,10 @@ static void	  release_easy(FcHttp *http, FcJob *job);
 static void	  activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
 static bool	  add_to_multi(FcHttp *http, FcJob *job);
 static void	  apply_connection_limits(FcHttp *http);
+static bool	  local_shortage(FcJob *job, CURLcode code, int *os_errno);
+static curl_socket_t open_socket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *addr);
+static void	  hand_back_shortage(FcHttp *http, FcJob *job, const char *what, int os_errno);
+static void	  grow_cap(FcHttp *http);
 
 FcHttp *
 fc_http_create(void)
@@ -102,7 +123,17 @@ fc_http_room(FcHttp *http)
 {
 	int waiting = http->in_flight - http->active;
 
-	return Max(0, 2 * MAX_ACTIVE - waiting);
+	return Max(0, 2 * Min(http->cap, MAX_ACTIVE) - waiting);
+}
+
+/*
+ * fc_http_capacity is fc_http_room with nothing waiting: the most worth
+ * claiming at once under the current transfer cap.
+ */
+int
+fc_http_capacity(FcHttp *http)
+{
+	return 2 * Min(http->cap, MAX_ACTIVE);
 }
 
 /*
@@ -115,6 +146,8 @@ apply_connection_limits(FcHttp *http)
 	if (http->host_limit == fc_max_connections_per_host)
 		return;
 	http->host_limit = fc_max_connections_per_host;
+	if (!http->reduced)
+		http->cap = MAX_ACTIVE;
 	curl_multi_setopt(http->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) http->host_limit);
 	curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long) http->host_limit * 2);
 }
@@ -239,6 +272,9 @@ make_easy(FcHttp *http, FcJob *job)
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, job);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
+	job->socket_errno = 0;
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, job);
 	return easy;
 }
 
@@ -258,7 +294,7 @@ add_to_multi(FcHttp *http, FcJob *job)
 		curl_slist_free_all((struct curl_slist *) job->headers);
 		job->headers = NULL;
 		job->curl_code = CURLE_OUT_OF_MEMORY;
-		fc_set_retry_or_dead(job, "network", "could not start the request");
+		hand_back_shortage(http, job, "could not start a transfer", ENOMEM);
 		return false;
 	}
 	job->easy = easy;
@@ -275,7 +311,8 @@ add_to_multi(FcHttp *http, FcJob *job)
 static void
 activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed)
 {
-	while (http->active < MAX_ACTIVE && !dlist_is_empty(&http->waiting) && *n_failed < max_failed)
+	while (http->active < Min(http->cap, MAX_ACTIVE) && !dlist_is_empty(&http->waiting) &&
+		   *n_failed < max_failed)
 	{
 		FcJob *job = dlist_container(FcJob, node, dlist_pop_head_node(&http->waiting));
 
@@ -319,6 +356,100 @@ release_easy(FcHttp *http, FcJob *job)
 }
 
 /*
+ * open_socket_cb opens the transfer's socket as curl would, and remembers
+ * why it could not: curl reports a failed socket() only as "could not
+ * connect", which would make a shortage of ours look like the provider's.
+ */
+static curl_socket_t
+open_socket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	FcJob		 *job = (FcJob *) arg;
+	curl_socket_t sock = socket(addr->family, addr->socktype, addr->protocol);
+
+	if (sock == CURL_SOCKET_BAD)
+		job->socket_errno = errno;
+	return sock;
+}
+
+/*
+ * local_shortage tells whether a failed transfer never left this machine
+ * for want of a local resource: no socket (EMFILE/ENFILE), no buffer or
+ * memory (ENOBUFS/ENOMEM), no free local port (EADDRNOTAVAIL).  A refused
+ * or reset connection is the provider's side and is not a shortage.
+ */
+static bool
+local_shortage(FcJob *job, CURLcode code, int *os_errno)
+{
+	long err = 0;
+
+	if (code == CURLE_OUT_OF_MEMORY)
+	{
+		*os_errno = ENOMEM;
+		return true;
+	}
+	if (code != CURLE_COULDNT_CONNECT)
+		return false;
+	/* curl keeps connect()'s errno, not socket()'s: open_socket_cb keeps that. */
+	if (job->socket_errno != 0)
+		err = job->socket_errno;
+	else
+		curl_easy_getinfo((CURL *) job->easy, CURLINFO_OS_ERRNO, &err);
+	*os_errno = (int) err;
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM || err == EADDRNOTAVAIL;
+}
+
+/*
+ * hand_back_shortage returns a job that could not leave for a local
+ * shortage (no attempt spent), halves the transfer cap and says so in the
+ * log, at most once per EXHAUSTED_LOG_MS.
+ */
+static void
+hand_back_shortage(FcHttp *http, FcJob *job, const char *what, int os_errno)
+{
+	int			old_cap = Min(http->cap, MAX_ACTIVE);
+	TimestampTz now = GetCurrentTimestamp();
+
+	http->cap = Max(MIN_ACTIVE, Min(old_cap, http->active + 1) / 2);
+	http->reduced = true;
+	http->shortages++;
+	job->outcome = FC_OUT_HANDBACK;
+	job->delay_seconds = EXHAUSTED_RETRY_S;
+	job->error_code = MemoryContextStrdup(job->cxt, "local_resources");
+	job->error_message = MemoryContextStrdup(job->cxt,
+											 psprintf("%s: %s (request not sent; handed back)", what, strerror(os_errno)));
+	if (TimestampDifferenceExceeds(http->last_shortage_log, now, EXHAUSTED_LOG_MS))
+	{
+		http->last_shortage_log = now;
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("flowcomm worker is short of local resources: %s: %s", what, strerror(os_errno)),
+				 errdetail("%llu request(s) handed back without spending an attempt so far; "
+						   "concurrent requests lowered from %d to %d.",
+						   (unsigned long long) http->shortages, old_cap, http->cap),
+				 errhint("Raise the open-files limit (ulimit -n) of the PostgreSQL server, or lower "
+						 "flowcomm.max_connections_per_host or flowcomm.max_in_flight.")));
+	}
+}
+
+/*
+ * grow_cap raises a lowered transfer cap by one per completed request, and
+ * logs when it is back to the full cap.
+ */
+static void
+grow_cap(FcHttp *http)
+{
+	if (!http->reduced)
+		return;
+	if (++http->cap < MAX_ACTIVE)
+		return;
+	http->cap = MAX_ACTIVE;
+	http->reduced = false;
+	ereport(LOG,
+			(errmsg("flowcomm worker is back to %d concurrent requests after a local resource shortage",
+					http->cap)));
+}
+
+/*
  * finish_job records status and latency, then lets the provider module
  * turn the answer into an outcome.
  */
@@ -326,13 +457,22 @@ static void
 finish_job(FcHttp *http, FcJob *job, CURLcode code)
 {
 	MemoryContext old;
+	int			  os_errno = 0;
+	bool		  shortage;
 
 	job->curl_code = (int) code;
 	if (code == CURLE_OK)
 		curl_easy_getinfo((CURL *) job->easy, CURLINFO_RESPONSE_CODE, &job->http_status);
+	shortage = local_shortage(job, code, &os_errno);
 	release_easy(http, job);
+	if (shortage)
+	{
+		hand_back_shortage(http, job, "could not open a connection", os_errno);
+		return;
+	}
 	fc_record_latency(job->provider, job->channel,
 					  GetCurrentTimestamp() - job->started_at);
+	grow_cap(http);
 
 	old = MemoryContextSwitchTo(job->cxt);
 	if (code != CURLE_OK)

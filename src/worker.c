@@ -11,6 +11,14 @@
  * flowcomm.wake_workers() sets when a queueing transaction commits, with
  * flowcomm.poll_interval_ms (or the next scheduled job) as a safety net.
  *
+ * A database step that fails (disk full, out of memory, a lock or statement
+ * timeout, an I/O error) does not end the worker: ending it would turn every
+ * request in flight into an uncertain one and every unwritten result into a
+ * resend when its lease expires.  The step's transaction is rolled back,
+ * the error logged, and database work pauses with a doubling backoff while
+ * the transfers in flight go on; finished results stay in memory and are
+ * written when the database accepts them again (see run_db_step).
+ *
  * SIGTERM: stop claiming, let in-flight requests finish for up to
  * SHUTDOWN_GRACE_MS, write their results, and hand the rest back under
  * flowcomm.uncertain_policy (their request may have reached the provider).
@@ -42,6 +50,8 @@
 #define SHUTDOWN_GRACE_MS	  5000
 #define NO_EXTENSION_SLEEP_MS 5000
 #define RECOVER_EVERY_MS	  1000
+#define DB_BACKOFF_MIN_MS	  250
+#define DB_BACKOFF_MAX_MS	  30000
 
 /* Worker-lifetime state. */
 typedef struct WorkerState
@@ -50,6 +60,7 @@ typedef struct WorkerState
 	FcHttp		 *http;
 	MemoryContext jobs_cxt; /* parent of one context per claimed job */
 	MemoryContext loop_cxt; /* reset every loop */
+	MemoryContext claim_cxt; /* jobs of a claim not yet committed, or NULL */
 	FcJob		**results;	/* finished jobs waiting to be written */
 	int			  n_results;
 	int			  results_cap;
@@ -58,7 +69,12 @@ typedef struct WorkerState
 	TimestampTz	  next_recover_at;
 	TimestampTz	  last_automation_at; /* scheduled reminders (automation.c) */
 	bool		  more_work;		  /* the last claim was full */
+	int			  db_backoff_ms;	  /* current pause after a failed step, 0 if none */
+	TimestampTz	  db_paused_until;	  /* no database work before this */
+	int			  db_failures;		  /* consecutive failed steps */
 } WorkerState;
+
+typedef void (*DbStep) (WorkerState *ws);
 
 static void attach_slot(int slot, Oid dboid);
 static void detach_slot(int code, Datum arg);
@@ -75,6 +91,11 @@ static void drive_http(WorkerState *ws, long timeout_ms);
 static void shutdown_drain(WorkerState *ws);
 static void process_signals(void);
 static long idle_timeout_ms(WorkerState *ws);
+static bool run_db_step(WorkerState *ws, DbStep step, const char *what);
+static void db_step_failed(WorkerState *ws, const char *what);
+static void write_results(WorkerState *ws);
+static void run_automation(WorkerState *ws);
+static bool db_ready(WorkerState *ws, TimestampTz now);
 
 /*
  * attach_slot publishes this worker in its shared slot.
@@ -184,12 +205,20 @@ add_result(WorkerState *ws, FcJob *job)
  * their jobs.
  */
 static void
+write_results(WorkerState *ws)
+{
+	pgstat_report_activity(STATE_RUNNING, "writing delivery results");
+	fc_results_flush(ws->slot, ws->results, ws->n_results);
+}
+
+static void
 flush_results(WorkerState *ws)
 {
 	if (ws->n_results == 0)
 		return;
-	pgstat_report_activity(STATE_RUNNING, "writing delivery results");
-	fc_results_flush(ws->slot, ws->results, ws->n_results);
+	/* On failure the results stay and are written after the backoff. */
+	if (!run_db_step(ws, write_results, "write delivery results"))
+		return;
 	MemoryContextSwitchTo(ws->loop_cxt);
 	for (int i = 0; i < ws->n_results; i++)
 		MemoryContextDelete(ws->results[i]->cxt);
@@ -239,7 +268,8 @@ claim_due(WorkerState *ws, TimestampTz now)
 {
 	if (ShutdownRequestPending)
 		return false;
-	if (claim_size(ws) < Max(1, Min(fc_batch_size, fc_max_in_flight) / 4))
+	/* Wait for a quarter of a batch of room, as the HTTP layer sizes it now. */
+	if (claim_size(ws) < Max(1, Min(Min(fc_batch_size, fc_max_in_flight), fc_http_capacity(ws->http)) / 4))
 		return false;
 	return ws->more_work || MyLatch->is_set || now >= ws->next_claim_at;
 }
@@ -280,8 +310,8 @@ static void
 claim_and_start(WorkerState *ws)
 {
 	FcJob	  **jobs = NULL;
-	int			wanted;
 	int			n;
+	int			wanted;
 	TimestampTz now = GetCurrentTimestamp();
 
 	ResetLatch(MyLatch);
@@ -295,17 +325,24 @@ claim_and_start(WorkerState *ws)
 	}
 	wanted = claim_size(ws);
 	pgstat_report_activity(STATE_RUNNING, "claiming messages");
+	/*
+	 * The jobs are built under a claim context until the claim commits: if
+	 * it fails, db_step_failed deletes that context and frees them all.
+	 */
+	ws->claim_cxt = AllocSetContextCreate(ws->jobs_cxt, "flowcomm claim", ALLOCSET_SMALL_SIZES);
 	fc_start_xact();
-	n = fc_claim_jobs(ws->slot, wanted, ws->jobs_cxt, &jobs);
+	n = fc_claim_jobs(ws->slot, wanted, ws->claim_cxt, &jobs);
 	CommitTransactionCommand();
 	/* Commit leaves CurrentMemoryContext at TopMemoryContext. */
 	MemoryContextSwitchTo(ws->loop_cxt);
+	for (int i = 0; i < n; i++)
+		MemoryContextSetParent(jobs[i]->cxt, ws->jobs_cxt);
 
 	/* The claim is committed: from here every job ends as a result. */
 	for (int i = 0; i < n; i++)
 		dispatch_job(ws, jobs[i]);
-	if (jobs)
-		pfree(jobs);
+	MemoryContextDelete(ws->claim_cxt); /* the jobs array; the jobs moved out */
+	ws->claim_cxt = NULL;
 	schedule_next_poll(ws, n, wanted);
 }
 
@@ -333,8 +370,99 @@ idle_timeout_ms(WorkerState *ws)
 	long secs;
 	int	 usecs;
 
-	TimestampDifference(GetCurrentTimestamp(), ws->next_claim_at, &secs, &usecs);
+	TimestampTz wake = ws->next_claim_at;
+
+	/* Results waiting out a database backoff are written when it ends. */
+	if (ws->n_results > 0 && ws->db_paused_until > 0)
+		wake = Min(wake, ws->db_paused_until);
+	TimestampDifference(GetCurrentTimestamp(), wake, &secs, &usecs);
 	return Max(1, Min((long) fc_poll_interval_ms, secs * 1000 + usecs / 1000));
+}
+
+/*
+ * db_ready says whether database work may run now (no backoff pending).
+ */
+static bool
+db_ready(WorkerState *ws, TimestampTz now)
+{
+	return ws->db_backoff_ms == 0 || now >= ws->db_paused_until;
+}
+
+/*
+ * run_db_step runs one database step of the loop; false if it failed, in
+ * which case its transaction is rolled back and database work pauses.
+ */
+static bool
+run_db_step(WorkerState *ws, DbStep step, const char *what)
+{
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		step(ws);
+	}
+	PG_CATCH();
+	{
+		db_step_failed(ws, what);
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(ws->loop_cxt);
+	if (ok && ws->db_backoff_ms > 0)
+	{
+		ereport(LOG,
+				(errmsg("flowcomm worker database work resumed after %d failed attempt(s)",
+						ws->db_failures)));
+		ws->db_backoff_ms = 0;
+		ws->db_failures = 0;
+	}
+	return ok;
+}
+
+/*
+ * db_step_failed is run_db_step's error path: the same clean-up the main
+ * loop of a backend does (roll back, release locks and buffers, forget the
+ * error), then a warning that says what waits, and the next backoff.
+ */
+static void
+db_step_failed(WorkerState *ws, const char *what)
+{
+	ErrorData *edata;
+
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(ws->loop_cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextSwitchTo(ws->loop_cxt);
+	RESUME_INTERRUPTS();
+	if (ws->claim_cxt)
+	{
+		MemoryContextDelete(ws->claim_cxt); /* a claim that did not commit */
+		ws->claim_cxt = NULL;
+	}
+
+	ws->db_failures++;
+	ws->db_backoff_ms = ws->db_backoff_ms == 0 ? DB_BACKOFF_MIN_MS
+											   : Min(ws->db_backoff_ms * 2, DB_BACKOFF_MAX_MS);
+	ws->db_paused_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ws->db_backoff_ms);
+	ws->next_claim_at = Max(ws->next_claim_at, ws->db_paused_until);
+	ws->more_work = false;
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("flowcomm worker could not %s: %s", what, edata->message),
+			 errdetail("Database work pauses for %d ms (failure %d in a row); %d request(s) in flight "
+					   "go on and %d result(s) wait in memory to be written.",
+					   ws->db_backoff_ms, ws->db_failures, fc_http_in_flight(ws->http), ws->n_results),
+			 edata->hint ? errhint("%s", edata->hint) : 0));
+	fc_worker_set_error(ws->slot, edata->message);
+	FreeErrorData(edata);
+}
+
+static void
+run_automation(WorkerState *ws)
+{
+	fc_automation_run();
 }
 
 /*
@@ -431,17 +559,20 @@ flowcomm_worker_main(Datum main_arg)
 		in_flight = fc_http_in_flight(ws.http);
 		set_state(ws.slot, in_flight > 0 ? FC_WS_WORKING : FC_WS_IDLE, in_flight);
 
-		if (claim_due(&ws, now))
-			claim_and_start(&ws);
+		if (db_ready(&ws, now) && claim_due(&ws, now))
+			(void) run_db_step(&ws, claim_and_start, "claim messages");
 		drive_http(&ws, BUSY_POLL_MS);
 
-		if (ws.n_results >= RESULT_FLUSH_COUNT ||
-			(ws.n_results > 0 && (fc_http_in_flight(ws.http) == 0 ||
-								  TimestampDifferenceExceeds(ws.first_result_at, GetCurrentTimestamp(), RESULT_FLUSH_MS))))
+		now = GetCurrentTimestamp();
+		if (db_ready(&ws, now) &&
+			(ws.n_results >= RESULT_FLUSH_COUNT ||
+			 (ws.n_results > 0 && (fc_http_in_flight(ws.http) == 0 ||
+								   TimestampDifferenceExceeds(ws.first_result_at, now, RESULT_FLUSH_MS)))))
 			flush_results(&ws);
 
-		if (fc_automation_due(GetCurrentTimestamp(), &ws.last_automation_at))
-			fc_automation_run();
+		if (db_ready(&ws, GetCurrentTimestamp()) &&
+			fc_automation_due(GetCurrentTimestamp(), &ws.last_automation_at))
+			(void) run_db_step(&ws, run_automation, "run scheduled automation");
 
 		if (fc_http_in_flight(ws.http) == 0 && !ws.more_work && !ShutdownRequestPending)
 		{

@@ -132,6 +132,7 @@ static const char *outcome_name(FcJob *job);
 static Datum	   array_of(Datum *elems, bool *nulls, int n, Oid type);
 static bool		   run_statement(int worker_id, FcJob **jobs, int n);
 static bool		   run_in_subxact(int worker_id, FcJob **jobs, int n);
+static bool		   transient_error(int sqlerrcode);
 static void		   count_results(int worker_id, FcJob **jobs, int n);
 
 /*
@@ -429,6 +430,23 @@ run_statement(int worker_id, FcJob **jobs, int n)
 }
 
 /*
+ * transient_error tells a failure of the server, which passes, from one of
+ * the batch's data, which would fail again: insufficient resources (53),
+ * system and I/O errors (58), rollbacks for deadlock or serialization (40),
+ * operator intervention such as a statement timeout (57), and a lock not
+ * available (55P03).
+ */
+static bool
+transient_error(int sqlerrcode)
+{
+	int category = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return category == ERRCODE_INSUFFICIENT_RESOURCES || category == ERRCODE_SYSTEM_ERROR ||
+		   category == ERRCODE_TRANSACTION_ROLLBACK || category == ERRCODE_OPERATOR_INTERVENTION ||
+		   category == ERRCODE_CONNECTION_EXCEPTION || sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;
+}
+
+/*
  * run_in_subxact runs the batch statement in a subtransaction; on error it
  * logs, rolls the subtransaction back and returns false.
  */
@@ -458,6 +476,13 @@ run_in_subxact(int worker_id, FcJob **jobs, int n)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		/*
+		 * A shortage of the server (disk full, out of memory, an I/O error,
+		 * a lock or statement timeout) would fail every job the same way:
+		 * the worker keeps the results and writes them after a backoff.
+		 */
+		if (transient_error(edata->sqlerrcode))
+			ReThrowError(edata);
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("flowcomm could not record %d delivery result(s): %s", n, edata->message),
