@@ -32,26 +32,37 @@ COMMENT ON FUNCTION flowcomm.communication_json(flowcomm.communication) IS 'A co
 
 -- delivery_block: why a recipient must not get this message, or NULL.
 -- Opt-out and suppression always win over any caller or fallback.
+-- PL/pgSQL rather than SQL for the cached plans of its two index probes (a
+-- SQL function with a SET clause re-plans on every call: 0.4 ms per send);
+-- without a recipient id there is no preference row to probe.
 CREATE FUNCTION flowcomm.delivery_block(b uuid, p_recipient_type text, p_recipient_id uuid,
 										p_channel flowcomm.channel, p_contact text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
-	SELECT coalesce(
-		(SELECT CASE
-					WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'
-					WHEN p_channel = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'
-					WHEN p_channel = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
-					WHEN p_channel = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
-					WHEN p_channel = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger'
-				END
-		   FROM communication_preference p
-		  WHERE p.business_id = b AND p.entity_type = p_recipient_type AND p.entity_id = p_recipient_id),
-		(SELECT format('%s is suppressed for %s (%s)', p_contact, p_channel, s.reason)
-		   FROM suppression s
-		  WHERE s.business_id = b AND s.channel = p_channel AND lower(s.contact) = lower(p_contact)
-			AND s.lifted_at IS NULL
-		  LIMIT 1))
+DECLARE
+	reason text;
+BEGIN
+	IF p_recipient_id IS NOT NULL THEN
+		SELECT CASE
+				   WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'
+				   WHEN p_channel = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'
+				   WHEN p_channel = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
+				   WHEN p_channel = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
+				   WHEN p_channel = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger'
+			   END INTO reason
+		  FROM communication_preference p
+		 WHERE p.business_id = b AND p.entity_type = p_recipient_type AND p.entity_id = p_recipient_id;
+		IF reason IS NOT NULL THEN
+			RETURN reason;
+		END IF;
+	END IF;
+	RETURN (SELECT format('%s is suppressed for %s (%s)', p_contact, p_channel, s.reason)
+			  FROM suppression s
+			 WHERE s.business_id = b AND s.channel = p_channel AND lower(s.contact) = lower(p_contact)
+			   AND s.lifted_at IS NULL
+			 LIMIT 1);
+END
 $$;
 COMMENT ON FUNCTION flowcomm.delivery_block(uuid, text, uuid, flowcomm.channel, text) IS 'Reason a recipient must not be messaged on a channel (opt-out, disabled channel, suppression), or NULL';
 
