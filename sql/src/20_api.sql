@@ -544,15 +544,15 @@ BEGIN
 			-- Preferences and suppressions (as delivery_block), and replays.
 			SELECT m.*, coalesce(
 					   (SELECT CASE WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'
-									WHEN ch = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'
-									WHEN ch = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
-									WHEN ch = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
-									WHEN ch = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END
+									WHEN m.ch = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'
+									WHEN m.ch = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
+									WHEN m.ch = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
+									WHEN m.ch = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END
 						  FROM communication_preference p
-						 WHERE p.business_id = b AND p.entity_type = rtype AND p.entity_id = rid),
-					   (SELECT format('%s is suppressed for %s (%s)', contact, ch, s.reason)
+						 WHERE p.business_id = b AND p.entity_type = m.rtype AND p.entity_id = m.rid),
+					   (SELECT format('%s is suppressed for %s (%s)', m.contact, m.ch, s.reason)
 						  FROM suppression s
-						 WHERE s.business_id = b AND s.channel = ch::channel AND lower(s.contact) = lower(contact)
+						 WHERE s.business_id = b AND s.channel = m.ch::channel AND lower(s.contact) = lower(m.contact)
 						   AND s.lifted_at IS NULL
 						 LIMIT 1)) AS block,
 				   CASE WHEN r ? 'idempotencyKey' THEN
@@ -627,14 +627,18 @@ BEGIN
 					END IF;
 				EXCEPTION WHEN SQLSTATE 'PT409' THEN
 					ids := ids || 'null'::jsonb;
+					-- The bare reason, as the set-based path reports it.
 					blocked := blocked || jsonb_build_object('index', k.i, 'recipientContact', k.r ->> 'recipientContact',
-															 'reason', SQLERRM);
+															 'reason', regexp_replace(SQLERRM, '^cannot send to [^ ]+: ', ''));
 				END;
 			END LOOP;
 		EXCEPTION WHEN OTHERS THEN
 			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, col = COLUMN_NAME,
 									hint = PG_EXCEPTION_HINT, detail = PG_EXCEPTION_DETAIL;
-			IF col <> '' AND msg LIKE 'invalid ' || col || ': %' THEN
+			IF col = 'request' AND msg LIKE 'invalid request: %' THEN
+				msg := format('invalid requests[%s]%s', cur, substr(msg, 16));
+				col := format('requests[%s]', cur);
+			ELSIF col <> '' AND msg LIKE 'invalid ' || col || ': %' THEN
 				msg := format('invalid requests[%s].%s', cur, substr(msg, 9));
 				col := format('requests[%s].%s', cur, col);
 			ELSE
