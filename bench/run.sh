@@ -158,7 +158,7 @@ enqueue_scenario()
 		t1=$(date +%s.%N)
 		b1=$(busy_jiffies)
 		secs=$(awk "BEGIN {print $t1 - $t0}")
-		record "\"contender\":\"flowcomm\",\"mode\":\"bulk\",\"api\":\"send per row in one statement\",\"n\":$BULK_N,\"seconds\":$secs,\"rate\":$(awk "BEGIN {print $BULK_N / $secs}"),\"busy_cpu_s\":$((b1 - b0))e-2"
+		record "\"contender\":\"flowcomm\",\"mode\":\"bulk\",\"api\":\"send_bulk\",\"n\":$BULK_N,\"seconds\":$secs,\"rate\":$(awk "BEGIN {print $BULK_N / $secs}"),\"busy_cpu_s\":$((b1 - b0))e-2"
 		for k in graphile pgboss; do
 			contender bulk --contender $k --n "$BULK_N"
 		done

@@ -6,18 +6,26 @@
 -- first, then the system template.  Partials ({{> partial_header}}) resolve
 -- the same way among templates whose code starts with "partial_".
 
--- locale_chain: ordered locale candidates for a request.
+-- locale_chain: ordered locale candidates for a request.  PL/pgSQL, not
+-- SQL: a SQL function with a SET clause is never inlined and re-plans its
+-- query on every call (0.28 ms per send); PL/pgSQL keeps the plan.
 CREATE FUNCTION flowcomm.locale_chain(b uuid, p_locale text) RETURNS text[]
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
-	SELECT array_agg(l ORDER BY o) FROM (
-		SELECT l, min(o) AS o FROM unnest(ARRAY[
-			replace(p_locale, '_', '-'),
-			split_part(replace(p_locale, '_', '-'), '-', 1),
-			(SELECT s.default_locale FROM business_setting s WHERE s.business_id = b),
-			'en']) WITH ORDINALITY AS t(l, o)
-		 WHERE l IS NOT NULL AND l <> ''
-		 GROUP BY l) x
+DECLARE
+	l text := replace(p_locale, '_', '-');
+	chain text[] := '{}';
+	c text;
+BEGIN
+	FOREACH c IN ARRAY ARRAY[l, split_part(l, '-', 1),
+							 (SELECT s.default_locale FROM business_setting s WHERE s.business_id = b), 'en']
+	LOOP
+		IF c IS NOT NULL AND c <> '' AND NOT c = ANY (chain) THEN
+			chain := chain || c;
+		END IF;
+	END LOOP;
+	RETURN chain;
+END
 $$;
 COMMENT ON FUNCTION flowcomm.locale_chain(uuid, text) IS 'Locale fallback chain: es-MX, es, business default, en';
 
@@ -78,18 +86,22 @@ $$;
 COMMENT ON FUNCTION flowcomm.resolve_template(uuid, flowcomm.channel, uuid, text, text) IS 'Template for a business by id, or by code and channel through the locale chain (business before system per locale)';
 
 -- template_partials: {"partial_x": body, ...} for a channel and locale.
+-- PL/pgSQL for its cached plan (see locale_chain).
 CREATE FUNCTION flowcomm.template_partials(b uuid, p_channel flowcomm.channel, p_locale text) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
-	SELECT coalesce(jsonb_object_agg(code, body_template), '{}')
-	  FROM (SELECT DISTINCT ON (code) code, body_template
-			  FROM unnest(locale_chain(b, p_locale)) WITH ORDINALITY AS l(loc, o)
-			  JOIN (SELECT t.code, t.locale, t.body_template, 0 AS rank FROM communication_template t
-					 WHERE t.business_id = b AND t.channel = p_channel AND t.code LIKE 'partial\_%' AND t.is_active
-					UNION ALL
-					SELECT s.code, s.locale, s.body_template, 1 FROM system_template s
-					 WHERE s.channel = p_channel AND s.code LIKE 'partial\_%' AND s.is_active) x ON x.locale = l.loc
-			 ORDER BY code, l.o, x.rank) p
+BEGIN
+	RETURN (
+		SELECT coalesce(jsonb_object_agg(code, body_template), '{}')
+		  FROM (SELECT DISTINCT ON (code) code, body_template
+				  FROM unnest(locale_chain(b, p_locale)) WITH ORDINALITY AS l(loc, o)
+				  JOIN (SELECT t.code, t.locale, t.body_template, 0 AS rank FROM communication_template t
+						 WHERE t.business_id = b AND t.channel = p_channel AND t.code LIKE 'partial\_%' AND t.is_active
+						UNION ALL
+						SELECT s.code, s.locale, s.body_template, 1 FROM system_template s
+						 WHERE s.channel = p_channel AND s.code LIKE 'partial\_%' AND s.is_active) x ON x.locale = l.loc
+				 ORDER BY code, l.o, x.rank) p);
+END
 $$;
 COMMENT ON FUNCTION flowcomm.template_partials(uuid, flowcomm.channel, text) IS 'Partials ({{> partial_name}}) available to a business on a channel, resolved through the locale chain';
 
@@ -97,29 +109,48 @@ COMMENT ON FUNCTION flowcomm.template_partials(uuid, flowcomm.channel, text) IS 
 -- conditions ({{#if x}}, {{#unless x}}, {{#each x}}, {{#with x}}, {{#x}},
 -- {{^x}}) and first arguments of {{default x ...}}.  Missing ones render as
 -- empty/false, so they are not required.
+-- PL/pgSQL for its cached plan: the SQL body (an aggregate over a set) is
+-- not inlinable, so as LANGUAGE sql it was planned on every call.
 CREATE FUNCTION flowcomm.optional_variables(source text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT coalesce(array_agg(DISTINCT m[2]), '{}')
-	  FROM regexp_matches(source,
-			'\{\{~?\s*(#\s*(?:if|unless|each|with)\s+|#\s*|\^\s*|default\s+)([A-Za-z_][A-Za-z0-9_]*)', 'g') AS m
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+	RETURN (SELECT coalesce(array_agg(DISTINCT m[2]), '{}')
+			  FROM regexp_matches(source,
+					'\{\{~?\s*(#\s*(?:if|unless|each|with)\s+|#\s*|\^\s*|default\s+)([A-Za-z_][A-Za-z0-9_]*)', 'g') AS m);
+END
 $$;
 COMMENT ON FUNCTION flowcomm.optional_variables(text) IS 'Variables a template only tests (block conditions) or defaults: not required when sending';
 
 -- render_with: render subject and body of a template with variables, strictly:
 -- every variable the template references, except optional ones, must be given.
+-- The partials are looked up only when the template may use one (a {{> tag,
+-- or a {{= delimiter change that could hide one) or when a variable is
+-- still missing (a partial's name counts as given); most sends need neither
+-- lookup.
 CREATE FUNCTION flowcomm.render_with(b uuid, p_channel flowcomm.channel, p_locale text, p_subject text, p_body text,
 									 vars jsonb, OUT subject text, OUT body text, OUT body_text text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
+	src text := coalesce(p_subject, '') || ' ' || p_body;
 	missing text[];
-	partials jsonb := template_partials(b, p_channel, p_locale);
+	optional text[];
+	partials jsonb := '{}';
 	esc text := CASE WHEN p_channel = 'email' THEN 'html' ELSE 'none' END;
 BEGIN
 	SELECT array_agg(v ORDER BY v) INTO missing
-	  FROM unnest(template_variables(coalesce(p_subject, '') || ' ' || p_body)) v
-	 WHERE NOT (vars ? v) AND NOT partials ? v
-	   AND NOT v = ANY (optional_variables(coalesce(p_subject, '') || ' ' || p_body));
+	  FROM unnest(template_variables(src)) v
+	 WHERE NOT (vars ? v);
+	IF missing IS NOT NULL THEN
+		optional := optional_variables(src);
+		SELECT array_agg(v ORDER BY v) INTO missing FROM unnest(missing) v WHERE NOT v = ANY (optional);
+	END IF;
+	IF missing IS NOT NULL OR src ~ '\{\{~?\s*[>=]' THEN
+		partials := template_partials(b, p_channel, p_locale);
+	END IF;
+	IF missing IS NOT NULL THEN
+		SELECT array_agg(v ORDER BY v) INTO missing FROM unnest(missing) v WHERE NOT partials ? v;
+	END IF;
 	IF missing IS NOT NULL THEN
 		RAISE EXCEPTION 'missing template variable%: %', CASE WHEN cardinality(missing) > 1 THEN 's' ELSE '' END,
 			array_to_string(missing, ', ')

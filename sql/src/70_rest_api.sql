@@ -17,6 +17,11 @@ CREATE FUNCTION api.send(jsonb) RETURNS jsonb
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$ SELECT flowcomm.send($1) $$;
 COMMENT ON FUNCTION api.send(jsonb) IS 'POST /rpc/send: send a message (seed POST /communications/send)';
 
+-- POST /rpc/send_bulk  [{"channel": "sms", ...}, ...]  (at most 100,000)
+CREATE FUNCTION api.send_bulk(jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$ SELECT flowcomm.send_bulk($1) $$;
+COMMENT ON FUNCTION api.send_bulk(jsonb) IS 'POST /rpc/send_bulk: send an array of requests in one transaction (campaigns, reminder runs)';
+
 -- GET /rpc/communications?channel=email&page=1&size=20
 CREATE FUNCTION api.communications(channel text DEFAULT NULL, status text DEFAULT NULL, type text DEFAULT NULL,
 	"recipientType" text DEFAULT NULL, "recipientId" text DEFAULT NULL, "recipientContact" text DEFAULT NULL,
@@ -103,7 +108,7 @@ $$;
 COMMENT ON FUNCTION api.preferences_update(text, uuid, jsonb) IS 'POST /rpc/preferences_update {"entityType", "entityId", "patch"} (seed PATCH /communication-preferences/:type/:id)';
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.send(jsonb), api.resend(uuid, text, text, text), api.cancel(uuid, text),
+GRANT EXECUTE ON FUNCTION api.send(jsonb), api.send_bulk(jsonb), api.resend(uuid, text, text, text), api.cancel(uuid, text),
 	api.preferences_update(text, uuid, jsonb) TO flowcomm_sender;
 GRANT EXECUTE ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text),
 	api.communication(uuid), api.stats(text, text, text, text), api.templates(text, text, text, text), api.template(uuid),
