@@ -353,9 +353,10 @@ COMMENT ON FUNCTION flowcomm.send(jsonb) IS 'Send a message (seed POST /communic
 --   page reads every row before it.
 -- * cursor/size (keyset): "cursor" is the opaque "nextCursor" of the previous
 --   answer; each page is one index range read, however deep.
--- The count is bounded by default: "count": "estimated" counts exactly up to
--- history_count_cap() matches and beyond that returns the planner's estimate
--- with countIsEstimate = true; "exact" counts every match (cost grows with the
+-- The count is bounded by default: "count": "estimated" returns the planner's
+-- estimate (countIsEstimate = true) when it is above twice
+-- history_count_cap(), else counts exactly up to the cap, and beyond the cap
+-- falls back to the estimate; "exact" counts every match (cost grows with the
 -- matches); "none" skips it.  The query is built from the filters present,
 -- so each call is planned for its own filters (no generic plan that has to
 -- serve every combination).
@@ -502,12 +503,20 @@ BEGIN
 		EXECUTE 'SELECT count(*) FROM communication c WHERE ' || w INTO v_count
 		  USING b, v_channel, v_status, v_type, v_rtype, v_rid, v_contact, v_etype, v_eid, v_from, v_to;
 	ELSIF v_count_mode = 'estimated' THEN
-		EXECUTE 'SELECT count(*) FROM (SELECT FROM communication c WHERE ' || w || ' LIMIT $12) x' INTO v_count
-		  USING b, v_channel, v_status, v_type, v_rtype, v_rid, v_contact, v_etype, v_eid, v_from, v_to, v_cap + 1;
-		IF v_count > v_cap THEN
-			v_count := greatest(v_cap + 1, history_count_estimate(w, b, v_channel, v_status, v_type, v_rtype, v_rid,
-																   v_contact, v_etype, v_eid, v_from, v_to));
+		-- The planner's estimate first: far above the cap it is the answer
+		-- (no scan at all); otherwise count exactly, at most cap + 1 rows.
+		v_count := history_count_estimate(w, b, v_channel, v_status, v_type, v_rtype, v_rid, v_contact, v_etype, v_eid,
+										  v_from, v_to);
+		IF v_count > 2 * v_cap THEN
 			v_estimate := true;
+		ELSE
+			EXECUTE 'SELECT count(*) FROM (SELECT FROM communication c WHERE ' || w || ' LIMIT $12) x' INTO v_count
+			  USING b, v_channel, v_status, v_type, v_rtype, v_rid, v_contact, v_etype, v_eid, v_from, v_to, v_cap + 1;
+			IF v_count > v_cap THEN
+				v_count := greatest(v_cap + 1, history_count_estimate(w, b, v_channel, v_status, v_type, v_rtype, v_rid,
+																	   v_contact, v_etype, v_eid, v_from, v_to));
+				v_estimate := true;
+			END IF;
 		END IF;
 	END IF;
 

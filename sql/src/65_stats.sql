@@ -29,7 +29,9 @@ BEGIN
 	-- Two passes over the month's index entries (communication_stats_idx
 	-- covers every column read, so both are index-only scans once vacuumed):
 	-- the totals with their percentiles, and the counts per channel, type and
-	-- status from which byChannel/byStatus/byType are summed.
+	-- status from which byChannel/byStatus/byType are summed.  Durations are
+	-- float8 seconds (date_part): sorting numeric extract() values for the
+	-- percentiles took twice as long at 1M rows.
 	WITH g AS (
 		SELECT c.channel, c.type, c.status, count(*) AS n
 		  FROM communication c
@@ -46,10 +48,10 @@ BEGIN
 			   count(*) FILTER (WHERE clicked_at IS NOT NULL OR status = 'clicked') AS clicked,
 			   count(*) FILTER (WHERE sent_at IS NOT NULL AND channel = 'email') AS sent_email,
 			   sum(retry_count) AS retries,
-			   avg(extract(epoch FROM sent_at - queued_at)) AS avg_to_sent,
-			   percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - queued_at)) AS p95_to_sent,
-			   avg(extract(epoch FROM delivered_at - queued_at)) AS avg_to_delivered,
-			   percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - queued_at)) AS p95_to_delivered,
+			   avg(date_part('epoch', sent_at - queued_at)) AS avg_to_sent,
+			   percentile_cont(0.95) WITHIN GROUP (ORDER BY date_part('epoch', sent_at - queued_at)) AS p95_to_sent,
+			   avg(date_part('epoch', delivered_at - queued_at)) AS avg_to_delivered,
+			   percentile_cont(0.95) WITHIN GROUP (ORDER BY date_part('epoch', delivered_at - queued_at)) AS p95_to_delivered,
 			   sum(abs(price)) AS cost,
 			   min(price_unit) AS cost_unit
 		  FROM communication c
