@@ -51,6 +51,10 @@ SELECT h ->> 'count' AS count, h ->> 'countIsEstimate' AS estimate FROM flowcomm
 SELECT h ->> 'count' AS count, h ->> 'countIsEstimate' AS estimate FROM flowcomm.history('{"count": "exact", "channel": "sms"}') h;
 SELECT h -> 'count' AS count, h ->> 'countIsEstimate' AS estimate, jsonb_array_length(h -> 'results') AS n
   FROM flowcomm.history('{"count": "none", "size": 3}') h;
+-- Cursor pages skip the count unless asked (the first page gave it).
+SELECT h -> 'count' AS count, h -> 'page' AS page, jsonb_array_length(h -> 'results') AS n,
+	   (flowcomm.history(jsonb_build_object('size', 4, 'cursor', h ->> 'nextCursor', 'count', 'exact')) ->> 'count') AS asked
+  FROM flowcomm.history(jsonb_build_object('size', 4, 'cursor', flowcomm.history('{"size": 4}') ->> 'nextCursor')) h;
 SELECT flowcomm.history('{"count": "all"}');
 SELECT flowcomm.history('{"cursor": "bm90IGEgY3Vyc29y"}');
 SELECT flowcomm.history('{"cursor": 5}');

@@ -19,7 +19,8 @@
 -- estimate (countIsEstimate = true) when it is above twice
 -- history_count_cap(), else counts exactly up to the cap, and beyond the cap
 -- falls back to the estimate; "exact" counts every match (cost grows with the
--- matches); "none" skips it.  The query is built from the filters present,
+-- matches); "none" skips it, and is the default of cursor pages (the first
+-- page gave the count).  The query is built from the filters present,
 -- so each call is planned for its own filters (no generic plan that has to
 -- serve every combination).
 CREATE FUNCTION flowcomm.history_count_cap() RETURNS int
@@ -120,13 +121,15 @@ BEGIN
 	v_etype := req_text(f, 'entityType', 50);
 	v_eid := req_uuid(f, 'entityId');
 	SELECT r.v_from, r.v_to INTO v_from, v_to FROM req_date_range(f) r;
-	v_count_mode := coalesce(req_enum(f, 'count', ARRAY['exact', 'estimated', 'none']), 'estimated');
+	v_count_mode := req_enum(f, 'count', ARRAY['exact', 'estimated', 'none']);
 	IF f ? 'cursor' AND jsonb_typeof(f -> 'cursor') <> 'null' THEN
 		IF v_page IS NOT NULL THEN
 			PERFORM invalid('cursor', 'cannot be combined with page');
 		END IF;
 		SELECT d.created_at, d.id INTO v_cursor_at, v_cursor_id FROM history_cursor_decode(req_text(f, 'cursor', 128)) d;
 	END IF;
+	-- The first page gave the count; later cursor pages skip it unless asked.
+	v_count_mode := coalesce(v_count_mode, CASE WHEN v_cursor_at IS NULL THEN 'estimated' ELSE 'none' END);
 	v_page := coalesce(v_page, 1);
 
 	-- Only the filters present reach the query ($n are always the same values).
@@ -187,7 +190,7 @@ BEGIN
 							  'nextCursor', v_next);
 END
 $$;
-COMMENT ON FUNCTION flowcomm.history(jsonb) IS 'Message history of the current business (seed GET /communications), newest first: filters channel, status, type, recipientType, recipientId, recipientContact, entityType, entityId, startDate, endDate; page (from 1) or cursor (the nextCursor of the previous answer) and size (max 100); count "estimated" (default: exact up to 10,000), "exact" or "none"; returns results, count, countIsEstimate, page, size, nextCursor';
+COMMENT ON FUNCTION flowcomm.history(jsonb) IS 'Message history of the current business (seed GET /communications), newest first: filters channel, status, type, recipientType, recipientId, recipientContact, entityType, entityId, startDate, endDate; page (from 1) or cursor (the nextCursor of the previous answer) and size (max 100); count "estimated" (default of page requests: exact up to 10,000, else the planner estimate), "exact" or "none" (default with a cursor); returns results, count, countIsEstimate, page, size, nextCursor';
 -- History pages by channel and by type, newest first (status, contact, recipient,
 -- entity and date have their indexes in 00_schema.sql).
 CREATE INDEX communication_channel_created_idx ON flowcomm.communication (business_id, channel, created_at DESC);
