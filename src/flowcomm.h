@@ -98,6 +98,7 @@ typedef struct FcWorkerSlot
 	char			 dbname[NAMEDATALEN];
 	int				 pid;
 	Latch			*latch; /* the worker's procLatch, for wake at commit */
+	pg_atomic_uint32 http_waiting; /* in curl_multi_poll: wake its socket too */
 	int				 state; /* FcWorkerState */
 	int				 in_flight;
 	pg_atomic_uint64 sent;
@@ -273,7 +274,7 @@ typedef struct FcHttp FcHttp;
 extern FcHttp		 *fc_http_create(void);
 extern void			  fc_http_destroy(FcHttp *http);
 extern bool			  fc_http_start(FcHttp *http, FcJob *job);
-extern int			  fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done);
+extern int			  fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done, int wake_fd);
 extern int			  fc_http_in_flight(FcHttp *http);
 extern int			  fc_http_room(FcHttp *http);
 extern int			  fc_http_capacity(FcHttp *http);
@@ -319,6 +320,8 @@ extern void fc_ratelimit_pause(const FcJob *job, int seconds);
 
 /* wakeup.c */
 extern void fc_wakeup_init(void);
+extern int	fc_wake_socket_open(int slot);
+extern bool fc_wake_socket_drain(int fd);
 
 /* automation.c */
 extern int	 fc_automation_interval_s;

@@ -488,11 +488,11 @@ finish_job(FcHttp *http, FcJob *job, CURLcode code)
 }
 
 /*
- * fc_http_run drives transfers for up to timeout_ms and returns the jobs
- * that finished (at most max_done).
+ * fc_http_run drives transfers for up to timeout_ms, or until wake_fd (if
+ * not -1) is readable, and returns the jobs that finished (at most max_done).
  */
 int
-fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
+fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done, int wake_fd)
 {
 	int		 running;
 	int		 n = 0;
@@ -504,7 +504,11 @@ fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done)
 	curl_multi_perform(http->multi, &running);
 	if (running > 0 && running == http->active)
 	{
-		curl_multi_poll(http->multi, NULL, 0, (int) timeout_ms, NULL);
+		/* The wake socket ends the wait when new work is committed. */
+		struct curl_waitfd extra = {.fd = wake_fd, .events = CURL_WAIT_POLLIN, .revents = 0};
+
+		curl_multi_poll(http->multi, wake_fd >= 0 ? &extra : NULL, wake_fd >= 0 ? 1 : 0,
+						(int) timeout_ms, NULL);
 		curl_multi_perform(http->multi, &running);
 	}
 	while (n < max_done && (msg = curl_multi_info_read(http->multi, &left)) != NULL)

@@ -73,6 +73,7 @@ init_counters(FcShared *s)
 		pg_atomic_init_u64(&s->workers[i].sent, 0);
 		pg_atomic_init_u64(&s->workers[i].failed, 0);
 		pg_atomic_init_u64(&s->workers[i].retried, 0);
+		pg_atomic_init_u32(&s->workers[i].http_waiting, 0);
 	}
 }
 

@@ -72,6 +72,7 @@ typedef struct WorkerState
 	int			  db_backoff_ms;	  /* current pause after a failed step, 0 if none */
 	TimestampTz	  db_paused_until;	  /* no database work before this */
 	int			  db_failures;		  /* consecutive failed steps */
+	int			  wake_fd;			  /* wake socket (wakeup.c), or -1 */
 } WorkerState;
 
 typedef void (*DbStep) (WorkerState *ws);
@@ -359,7 +360,11 @@ drive_http(WorkerState *ws, long timeout_ms)
 	if (cap == 0)
 		return;
 	done = palloc(sizeof(FcJob *) * cap);
-	n = fc_http_run(ws->http, timeout_ms, done, cap);
+	pg_atomic_write_u32(&fc_shared->workers[ws->slot].http_waiting, 1);
+	n = fc_http_run(ws->http, timeout_ms, done, cap, ws->wake_fd);
+	pg_atomic_write_u32(&fc_shared->workers[ws->slot].http_waiting, 0);
+	/* A commit that woke us also set the latch, which claim_due reads. */
+	(void) fc_wake_socket_drain(ws->wake_fd);
 	for (int i = 0; i < n; i++)
 		add_result(ws, done[i]);
 }
@@ -537,6 +542,7 @@ flowcomm_worker_main(Datum main_arg)
 	ws.results_cap = 1024;
 	ws.results = MemoryContextAlloc(TopMemoryContext, sizeof(FcJob *) * ws.results_cap);
 	ws.http = fc_http_create();
+	ws.wake_fd = fc_wake_socket_open(ws.slot);
 
 	wait_for_extension(ws.slot);
 
