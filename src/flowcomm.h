@@ -97,9 +97,9 @@ typedef struct FcWorkerSlot
 	Oid				 dboid;
 	char			 dbname[NAMEDATALEN];
 	int				 pid;
-	Latch			*latch; /* the worker's procLatch, for wake at commit */
+	Latch			*latch;		   /* the worker's procLatch, for wake at commit */
 	pg_atomic_uint32 http_waiting; /* in curl_multi_poll: wake its socket too */
-	int				 state; /* FcWorkerState */
+	int				 state;		   /* FcWorkerState */
 	int				 in_flight;
 	pg_atomic_uint64 sent;
 	pg_atomic_uint64 failed;

@@ -45,40 +45,40 @@
 #define MAX_ACTIVE		   (2 * fc_max_connections_per_host)
 #define MAX_RESPONSE_BYTES (64 * 1024)
 #define EASY_POOL_SIZE	   (2 * FC_MAX_CONNECTIONS_PER_HOST_LIMIT)
-#define MIN_ACTIVE		   4	/* floor of the reduced transfer cap */
-#define EXHAUSTED_RETRY_S  1.0	/* hand-back delay after a local shortage */
+#define MIN_ACTIVE		   4	 /* floor of the reduced transfer cap */
+#define EXHAUSTED_RETRY_S  1.0	 /* hand-back delay after a local shortage */
 #define EXHAUSTED_LOG_MS   10000 /* at most one shortage log line per 10 s */
 
 struct FcHttp
 {
-	CURLM	  *multi;
-	int		   in_flight;			 /* active + waiting */
-	int		   active;				 /* handed to curl */
-	dlist_head jobs;				 /* active jobs */
-	dlist_head waiting;				 /* built requests waiting for a slot, FIFO */
-	CURL	  *pool[EASY_POOL_SIZE]; /* finished easy handles, reused */
-	int		   n_pool;
-	int		   host_limit; /* max_connections_per_host applied to multi */
-	int		   cap;		   /* transfers curl may hold now (<= MAX_ACTIVE) */
-	bool	   reduced;	   /* cap lowered after a local resource shortage */
-	uint64	   shortages;  /* requests handed back for local shortages */
+	CURLM	   *multi;
+	int			in_flight;			  /* active + waiting */
+	int			active;				  /* handed to curl */
+	dlist_head	jobs;				  /* active jobs */
+	dlist_head	waiting;			  /* built requests waiting for a slot, FIFO */
+	CURL	   *pool[EASY_POOL_SIZE]; /* finished easy handles, reused */
+	int			n_pool;
+	int			host_limit; /* max_connections_per_host applied to multi */
+	int			cap;		/* transfers curl may hold now (<= MAX_ACTIVE) */
+	bool		reduced;	/* cap lowered after a local resource shortage */
+	uint64		shortages;	/* requests handed back for local shortages */
 	TimestampTz last_shortage_log;
 };
 
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg);
-static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg);
-static bool	  header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt);
-static bool	  build_request(FcJob *job);
-static CURL	 *make_easy(FcHttp *http, FcJob *job);
-static void	  finish_job(FcHttp *http, FcJob *job, CURLcode code);
-static void	  release_easy(FcHttp *http, FcJob *job);
-static void	  activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
-static bool	  add_to_multi(FcHttp *http, FcJob *job);
-static void	  apply_connection_limits(FcHttp *http);
-static bool	  local_shortage(FcJob *job, CURLcode code, int *os_errno);
+static size_t		 write_cb(char *data, size_t size, size_t nmemb, void *arg);
+static size_t		 header_cb(char *data, size_t size, size_t nmemb, void *arg);
+static bool			 header_value(const char *line, size_t len, const char *name, char **value, MemoryContext cxt);
+static bool			 build_request(FcJob *job);
+static CURL			*make_easy(FcHttp *http, FcJob *job);
+static void			 finish_job(FcHttp *http, FcJob *job, CURLcode code);
+static void			 release_easy(FcHttp *http, FcJob *job);
+static void			 activate_waiting(FcHttp *http, FcJob **failed, int *n_failed, int max_failed);
+static bool			 add_to_multi(FcHttp *http, FcJob *job);
+static void			 apply_connection_limits(FcHttp *http);
+static bool			 local_shortage(FcJob *job, CURLcode code, int *os_errno);
 static curl_socket_t open_socket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *addr);
-static void	  hand_back_shortage(FcHttp *http, FcJob *job, const char *what, int os_errno);
-static void	  grow_cap(FcHttp *http);
+static void			 hand_back_shortage(FcHttp *http, FcJob *job, const char *what, int os_errno);
+static void			 grow_cap(FcHttp *http);
 
 FcHttp *
 fc_http_create(void)

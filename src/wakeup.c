@@ -37,10 +37,10 @@ PG_FUNCTION_INFO_V1(flowcomm_wake_workers);
 static bool wake_pending = false;
 static bool callback_registered = false;
 
-static void wake_xact_callback(XactEvent event, void *arg);
-static void wake_database_workers(Oid dboid);
+static void		 wake_xact_callback(XactEvent event, void *arg);
+static void		 wake_database_workers(Oid dboid);
 static socklen_t wake_address(int slot, struct sockaddr_un *addr);
-static void wake_socket_send(int slot);
+static void		 wake_socket_send(int slot);
 
 /*
  * wake_address fills the abstract socket address of a worker slot.

@@ -58,10 +58,10 @@ typedef struct WorkerState
 {
 	int			  slot;
 	FcHttp		 *http;
-	MemoryContext jobs_cxt; /* parent of one context per claimed job */
-	MemoryContext loop_cxt; /* reset every loop */
+	MemoryContext jobs_cxt;	 /* parent of one context per claimed job */
+	MemoryContext loop_cxt;	 /* reset every loop */
 	MemoryContext claim_cxt; /* jobs of a claim not yet committed, or NULL */
-	FcJob		**results;	/* finished jobs waiting to be written */
+	FcJob		**results;	 /* finished jobs waiting to be written */
 	int			  n_results;
 	int			  results_cap;
 	TimestampTz	  first_result_at;
@@ -75,7 +75,7 @@ typedef struct WorkerState
 	int			  wake_fd;			  /* wake socket (wakeup.c), or -1 */
 } WorkerState;
 
-typedef void (*DbStep) (WorkerState *ws);
+typedef void (*DbStep)(WorkerState *ws);
 
 static void attach_slot(int slot, Oid dboid);
 static void detach_slot(int code, Datum arg);
