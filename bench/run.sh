@@ -88,6 +88,9 @@ drain_scenario()
 	for r in $(seq 1 "$REPS"); do
 		BENCH_REP=$r
 		contender drain --contender flowcomm --n "$N" --workers "$W" --series "$BENCH_OUT/$BENCH_SCENARIO.flowcomm.$r.series"
+		# the opt-in fast mode, its own row (flowcomm.worker_synchronous_commit = off)
+		contender drain --contender flowcomm --config async --n "$N" --workers "$W" \
+			--series "$BENCH_OUT/$BENCH_SCENARIO.flowcomm-async.$r.series"
 		contender drain --contender graphile --config tuned --n "$N" --series "$BENCH_OUT/$BENCH_SCENARIO.graphile-tuned.$r.series"
 		contender drain --contender pgboss --config tuned --n "$N" --series "$BENCH_OUT/$BENCH_SCENARIO.pgboss-tuned.$r.series"
 		contender drain --contender graphile --config default --n "$DEF_N" --cap "$DEF_CAP" \

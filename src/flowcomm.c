@@ -32,6 +32,7 @@ int	  fc_max_in_flight = 1000;
 int	  fc_poll_interval_ms = 1000;
 int	  fc_request_timeout_ms = 30000;
 int	  fc_max_connections_per_host = 256;
+bool  fc_worker_synchronous_commit = true;
 int	  fc_lease_seconds = 60;
 char *fc_retry_schedule = NULL;
 int	  fc_uncertain_policy = FC_UNCERTAIN_RETRY;
@@ -173,6 +174,12 @@ define_worker_gucs(void)
 							"Bounds the requests a worker has in flight; slow providers need many.",
 							&fc_max_connections_per_host, 256, 1, FC_MAX_CONNECTIONS_PER_HOST_LIMIT,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("flowcomm.worker_synchronous_commit",
+							 "Whether a worker's own commits (claims, results) wait for their WAL flush.",
+							 "Off is an opt-in fast mode: messages are never lost (the sender's commit stays "
+							 "synchronous), but a server crash can undo the last moments of claims and results, "
+							 "so their messages are sent again.",
+							 &fc_worker_synchronous_commit, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("flowcomm.lease_seconds",
 							"Lease of a claimed job; an expired lease means its worker died.",
 							NULL, &fc_lease_seconds, 60, 1, 86400,

@@ -40,6 +40,7 @@ extern int	 fc_max_in_flight;
 extern int	 fc_poll_interval_ms;
 extern int	 fc_request_timeout_ms;
 extern int	 fc_max_connections_per_host;
+extern bool	 fc_worker_synchronous_commit;
 #define FC_MAX_CONNECTIONS_PER_HOST_LIMIT 1024
 extern int	 fc_lease_seconds;
 extern char *fc_retry_schedule;

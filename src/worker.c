@@ -91,6 +91,7 @@ static void schedule_next_poll(WorkerState *ws, int claimed, int wanted);
 static void drive_http(WorkerState *ws, long timeout_ms);
 static void shutdown_drain(WorkerState *ws);
 static void process_signals(void);
+static void apply_commit_mode(void);
 static long idle_timeout_ms(WorkerState *ws);
 static bool run_db_step(WorkerState *ws, DbStep step, const char *what);
 static void db_step_failed(WorkerState *ws, const char *what);
@@ -150,6 +151,18 @@ set_state(int slot, FcWorkerState state, int in_flight)
 	w->last_loop_at = GetCurrentTimestamp();
 }
 
+/*
+ * apply_commit_mode gives this worker's transactions the commit mode of
+ * flowcomm.worker_synchronous_commit (a session setting, so a reload of
+ * the server's synchronous_commit does not undo it).
+ */
+static void
+apply_commit_mode(void)
+{
+	SetConfigOption("synchronous_commit", fc_worker_synchronous_commit ? "on" : "off",
+					PGC_SUSET, PGC_S_SESSION);
+}
+
 static void
 process_signals(void)
 {
@@ -158,6 +171,7 @@ process_signals(void)
 	{
 		ConfigReloadPending = false;
 		ProcessConfigFile(PGC_SIGHUP);
+		apply_commit_mode();
 	}
 }
 
@@ -527,6 +541,7 @@ flowcomm_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("flowcomm worker");
+	apply_commit_mode();
 	attach_slot(ws.slot, dboid);
 	fc_start_xact();
 	strlcpy(fc_shared->workers[ws.slot].dbname, get_database_name(dboid), NAMEDATALEN);

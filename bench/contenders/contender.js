@@ -211,9 +211,17 @@ async function drain() {
 		const since = (await c.query('SELECT clock_timestamp() AS t')).rows[0].t;
 		isDone = async () => (await c.query(`SELECT NOT EXISTS (SELECT 1 FROM flowcomm.communication_queue WHERE status = 'pending')
 		                                       AND NOT EXISTS (SELECT 1 FROM flowcomm.communication_queue WHERE status = 'processing') AS d`)).rows[0].d;
-		stop = async () => { await c.query(`ALTER SYSTEM SET flowcomm.workers_per_database = 0`); await c.query('SELECT pg_reload_conf()'); };
+		// --config async: the opt-in fast mode (flowcomm.worker_synchronous_commit = off),
+		// reported as its own row, never as flowcomm's figure.
+		const syncCommit = config === 'async' ? 'off' : 'on';
+		stop = async () => {
+			await c.query(`ALTER SYSTEM SET flowcomm.workers_per_database = 0`);
+			await c.query(`ALTER SYSTEM RESET flowcomm.worker_synchronous_commit`);
+			await c.query('SELECT pg_reload_conf()');
+		};
 		cleanup = async () => { await c.end(); };
 		var startWork = async () => {
+			await c.query(`ALTER SYSTEM SET flowcomm.worker_synchronous_commit = ${syncCommit}`);
 			await c.query(`ALTER SYSTEM SET flowcomm.workers_per_database = ${W}`);
 			await c.query('SELECT pg_reload_conf()');
 		};

@@ -28,7 +28,7 @@ const groups = new Map();
 for (const r of rows) { const k = key(r); if (!groups.has(k)) groups.set(k, []); groups.get(k).push(r); }
 const med = (g, f) => median(g.map((r) => r[f]));
 const fmt = (x, d = 0) => (x === undefined ? '–' : Number(x).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-const name = (r) => (r.contender === 'flowcomm' ? 'flowcomm' : `${r.contender === 'pgboss' ? 'pg-boss' : 'graphile-worker'} ${r.config || ''}`.trim());
+const name = (r) => (r.contender === 'flowcomm' ? (r.config === 'async' ? 'flowcomm async commits (opt-in)' : 'flowcomm') : `${r.contender === 'pgboss' ? 'pg-boss' : 'graphile-worker'} ${r.config || ''}`.trim());
 
 const out = [];
 const table = (title, header, lines) => {
