@@ -78,7 +78,7 @@ $(UPGRADE): $(UPGRADE_SOURCES) $(TEMPLATE_FILES) sql/build_templates.sh
 	  for f in $(UPGRADE_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; \
 	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
 
-.PHONY: deps test demo simulator check-chaos
+.PHONY: deps test demo simulator check-chaos fuzz
 
 deps:
 	@sh test/install_deps.sh
@@ -99,6 +99,16 @@ demo: deps
 check-chaos: deps
 	@$(MAKE) --no-print-directory all simulator
 	@FC_SUITES=chaos sh test/run_tests.sh
+
+# libFuzzer (clang, ASan + UBSan) on the template compiler/renderer and on
+# everything a webhook or payment-link request reaches before its signature
+# is checked (Twilio form parser and signature, Sendgrid signature and
+# message ids, payment-link tokens, base64): FUZZ_SECONDS per target.  Each
+# prints libFuzzer's "Done N runs in S second(s)"; a crash fails the target
+# and leaves its input in fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 
 # ==== quality gates: test/quality/, docs/development.md =======================
 #   make coverage          --coverage build, whole suite, lcov report in coverage/,
