@@ -88,7 +88,7 @@ simulator:
 
 test: deps
 	@$(MAKE) --no-print-directory all simulator
-	@sh test/run_tests.sh
+	@FC_SUITES="regress pgtap proc bench" sh test/run_tests.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all simulator

@@ -8,7 +8,8 @@ set -u
 FC_REPO=$(cd "$(dirname "$0")/.." && pwd)
 . "$FC_REPO/test/cluster.sh"
 
-# FC_SUITES selects suites: regress, pgtap, proc (test/t), chaos (the long
+# FC_SUITES selects suites: regress, pgtap, proc (test/t), bench (bench/run.sh
+# --smoke, run by `make test`), chaos (the long
 # chaos run alone, for make check-chaos).
 FC_SUITES=${FC_SUITES:-regress pgtap proc}
 want() { case " $FC_SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -93,6 +94,24 @@ if want chaos; then
 	prove -v -e sh "$FC_REPO/test/chaos.sh" >"$FC_TMP/chaos.txt" 2>&1
 	grep -E '^(ok|not ok|#)' "$FC_TMP/chaos.txt"
 	tally_tap "$FC_TMP/chaos.txt"
+fi
+
+# --- the benchmark harness, every scenario at a tiny size ---------------------
+# Its own throwaway clusters and simulator; no timing is asserted, this only
+# keeps `make bench` from rotting.  Needs Node.js >= 20.18 and the npm registry.
+if want bench; then
+	if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 18) ? 0 : 1)' 2>/dev/null; then
+		bash "$FC_REPO/bench/run.sh" --smoke >"$FC_TMP/bench.txt" 2>&1
+		rc=$?
+		grep -E '^(ok|not ok)' "$FC_TMP/bench.txt"
+		b_ok=$(grep -c '^ok' "$FC_TMP/bench.txt" || true)
+		b_bad=$(grep -c '^not ok' "$FC_TMP/bench.txt" || true)
+		[ "$rc" != 0 ] && [ "$b_bad" = 0 ] && { b_bad=1; tail -20 "$FC_TMP/bench.txt"; }
+		passed=$((passed + b_ok))
+		failed=$((failed + b_bad))
+	else
+		echo "ok - bench smoke # SKIP Node.js >= 20.18 is not installed"
+	fi
 fi
 
 if [ "$failed" -gt 0 ]; then
