@@ -70,12 +70,14 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(TEMPLATE_FILES) sql/build_
 	  for f in $(SQL_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; \
 	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
 
-# The upgrade from the last release: hand-written steps, then the shipped
-# templates again (build_templates.sh upserts, so changed templates land).
-$(UPGRADE): $(UPGRADE_SOURCES) $(TEMPLATE_FILES) sql/build_templates.sh
+# The upgrade from the last release: hand-written steps (a "--@function name"
+# line pulls that function's current definition from sql/src, see
+# sql/build_upgrade.sh), then the shipped templates again (build_templates.sh
+# upserts, so changed templates land).
+$(UPGRADE): $(UPGRADE_SOURCES) $(SQL_SOURCES) $(TEMPLATE_FILES) sql/build_templates.sh sql/build_upgrade.sh
 	{ echo '-- flowcomm $(PREV_VERSION) -> $(EXTVERSION): generated from sql/upgrade/$(PREV_VERSION)--$(EXTVERSION)/ and templates/.'; \
 	  echo '\\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \\quit'; \
-	  for f in $(UPGRADE_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; \
+	  sh sql/build_upgrade.sh $(UPGRADE_SOURCES); \
 	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
 
 .PHONY: deps test demo simulator check-chaos fuzz

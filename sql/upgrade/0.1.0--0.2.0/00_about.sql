@@ -3,3 +3,9 @@
 -- catalog exactly as sql/src/ builds it (test/t/81_upgrade.sh compares the
 -- two object by object): add new columns at the end of their table in
 -- sql/src/ too, and keep every C symbol 0.1.0's script references.
+--
+-- A changed or new function is named, not copied: a line
+--   --@function flowcomm.history
+-- pulls its current definition from sql/src (sql/build_upgrade.sh).  Write
+-- out only what is not a function body: tables, indexes, data migrations,
+-- DROPs of changed signatures, grants and comments of new functions.
