@@ -16,9 +16,6 @@ MODULE_big  = flowcomm
 # the extension passes jsonb values straight to the engine, so it is not linked.
 SRCS        = $(filter-out src/template_json.c,$(sort $(wildcard src/*.c)))
 OBJS        = $(SRCS:.c=.o)
-# PGXS tracks no header dependencies: a changed struct must rebuild every
-# object that uses it, or objects disagree about its layout.
-$(OBJS): $(wildcard src/*.h)
 
 # The install script is assembled from one SQL source per feature, in order.
 SQL_SOURCES = $(sort $(wildcard sql/src/*.sql))
@@ -64,6 +61,10 @@ ifeq ($(PGXS),)
 PGXS := /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk
 endif
 include $(PGXS)
+
+# PGXS tracks no header dependencies: a changed struct must rebuild every
+# object that uses it, or objects disagree about its layout.
+$(OBJS): $(wildcard src/*.h)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(TEMPLATE_FILES) sql/build_templates.sh
 	{ echo '-- flowcomm $(EXTVERSION): generated from sql/src/*.sql and templates/ — edit those, not this file.'; \

@@ -2,7 +2,8 @@
  *
  * template_sql.c
  *	  SQL entry points of the template engine: flowcomm.render,
- *	  template_check, template_variables and html_to_text.
+ *	  template_check, template_variables and html_to_text (also the
+ *	  worker's fc_html_to_text).
  *
  * This is the only template file that knows about PostgreSQL.  It gives
  * the core a palloc-based allocator, maps TplError to ereport, resolves
@@ -27,6 +28,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "flowcomm.h"
 #include "template_int.h"
 
 PG_FUNCTION_INFO_V1(flowcomm_render);
@@ -514,6 +516,27 @@ flowcomm_template_variables(PG_FUNCTION_ARGS)
 															(int) vars->lens[i]));
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, (int) vars->n, TEXTOID, -1,
 										  false, TYPALIGN_INT));
+}
+
+/*
+ * fc_html_to_text is the same conversion for the worker, for an e-mail
+ * queued without a text part (flowcomm.send always stores one): one
+ * converter, so both parts of every e-mail agree.  Never raises: a body the
+ * converter refuses gets an empty text part, the HTML part still goes.
+ */
+char *
+fc_html_to_text(const char *html)
+{
+	TplAllocator alloc;
+	TplBuf		 out;
+	TplError	 err;
+
+	alloc.alloc = pg_alloc;
+	alloc.release = pg_release;
+	alloc.ctx = CurrentMemoryContext;
+	if (html == NULL || !tpl_html_to_text(html, strlen(html), &alloc, &out, &err))
+		return pstrdup("");
+	return out.data;
 }
 
 /* flowcomm.html_to_text(html): text/plain alternative of an e-mail */
