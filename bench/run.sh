@@ -109,25 +109,32 @@ steady_scenario()
 	BENCH_REP=1
 	BENCH_EXTRA_CONF="track_commit_timestamp = on
 flowcomm.workers_per_database = $W" bench_cluster || { tap 1 "steady: cluster"; return; }
-	sleep 1
-	since=$(curl -s "$FC_SIM_URL/_sim/stats" | sed 's/.*"recorded":\([0-9]*\).*/\1/')
-	b0=$(busy_jiffies); s0=$(pid_jiffies "$FC_SIM_PID")
-	PGOPTIONS="-c flowcomm.business_id=$BENCH_BID" "$FC_BIN/pgbench" -n -h "$FC_SOCK" -p "$FC_PORT" -U postgres \
-		-c 4 -j 2 -R "$RATE" -T "$STEADY_S" -f "$BENCH_DIR/flowcomm/send.pgbench" bench >"$BENCH_OUT/steady.pgbench.txt" 2>&1
-	rc=$?
-	# let the last messages leave
-	i=0
-	while [ $i -lt 100 ] && [ "$(fc_psql -d bench -Atc "SELECT EXISTS (SELECT 1 FROM flowcomm.communication_queue WHERE status IN ('pending', 'processing'))")" = t ]; do
-		sleep 0.1; i=$((i + 1))
+	# Twice: the default, then the opt-in fast mode (workers' own commits
+	# asynchronous) as its own row.  Each pass only counts the messages
+	# whose requests reached the simulator during it.
+	for cfg in tuned async; do
+		sc=$([ $cfg = async ] && echo off || echo on)
+		fc_psql -d bench -qc "ALTER SYSTEM SET flowcomm.worker_synchronous_commit = $sc" -c "SELECT pg_reload_conf()" >/dev/null
+		sleep 1
+		since=$(curl -s "$FC_SIM_URL/_sim/stats" | sed 's/.*"recorded":\([0-9]*\).*/\1/')
+		b0=$(busy_jiffies); s0=$(pid_jiffies "$FC_SIM_PID")
+		PGOPTIONS="-c flowcomm.business_id=$BENCH_BID" "$FC_BIN/pgbench" -n -h "$FC_SOCK" -p "$FC_PORT" -U postgres \
+			-c 4 -j 2 -R "$RATE" -T "$STEADY_S" -f "$BENCH_DIR/flowcomm/send.pgbench" bench >"$BENCH_OUT/steady.$cfg.pgbench.txt" 2>&1
+		rc=$?
+		# let the last messages leave
+		i=0
+		while [ $i -lt 100 ] && [ "$(fc_psql -d bench -Atc "SELECT EXISTS (SELECT 1 FROM flowcomm.communication_queue WHERE status IN ('pending', 'processing'))")" = t ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		b1=$(busy_jiffies); s1=$(pid_jiffies "$FC_SIM_PID")
+		tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$BENCH_OUT/steady.$cfg.pgbench.txt" | head -1)
+		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$BENCH_OUT/steady.$cfg.pgbench.txt" | head -1)
+		contender latency --since "$since" --config $cfg >/dev/null
+		n=$(tail -1 "$BENCH_JSONL" | sed -n 's/.*"n":\([0-9]*\).*/\1/p')
+		record "\"contender\":\"flowcomm\",\"config\":\"$cfg\",\"mode\":\"steady\",\"offered_rate\":$RATE,\"rate\":${tps:-0},\"send_latency_ms\":${lat:-0},\"n\":${n:-0},\"busy_cpu_s\":$(((b1 - b0)))e-2,\"sim_cpu_s\":$(((s1 - s0)))e-2"
+		[ $rc = 0 ] && [ "${n:-0}" -gt 0 ]
+		tap $? "steady ($cfg): $RATE msg/s offered for $STEADY_S s, latencies measured"
 	done
-	b1=$(busy_jiffies); s1=$(pid_jiffies "$FC_SIM_PID")
-	tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$BENCH_OUT/steady.pgbench.txt" | head -1)
-	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$BENCH_OUT/steady.pgbench.txt" | head -1)
-	contender latency --since "$since" >/dev/null
-	n=$(tail -1 "$BENCH_JSONL" | sed -n 's/.*"n":\([0-9]*\).*/\1/p')
-	record "\"contender\":\"flowcomm\",\"mode\":\"steady\",\"offered_rate\":$RATE,\"rate\":${tps:-0},\"send_latency_ms\":${lat:-0},\"n\":${n:-0},\"busy_cpu_s\":$(((b1 - b0)))e-2,\"sim_cpu_s\":$(((s1 - s0)))e-2"
-	[ $rc = 0 ] && [ "${n:-0}" -gt 0 ]
-	tap $? "steady: $RATE msg/s offered for $STEADY_S s, latencies measured"
 	bench_cluster_stop
 }
 

@@ -428,7 +428,7 @@ async function latency() {
 	const notSent = await c.query(`SELECT count(*) AS n FROM flowcomm.communication WHERE business_id = $1 AND status <> 'sent'`, [args.bid]);
 	await c.end();
 	const x = q.rows[0];
-	emit({ contender: 'flowcomm', mode: 'latency', n: Number(x.n), not_sent: Number(notSent.rows[0].n), sim_requests: reqs.length,
+	emit({ contender: 'flowcomm', config, mode: 'latency', n: Number(x.n), not_sent: Number(notSent.rows[0].n), sim_requests: reqs.length,
 		arrive_p50_ms: x.arrive[0], arrive_p95_ms: x.arrive[1], arrive_p99_ms: x.arrive[2], arrive_max_ms: x.arrive_max,
 		sent_p50_ms: x.sent[0], sent_p95_ms: x.sent[1], sent_p99_ms: x.sent[2], sent_max_ms: x.sent_max });
 }

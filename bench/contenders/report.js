@@ -60,16 +60,19 @@ for (const sc of ['drain', 'slow']) {
 // steady
 {
 	const gs = [...groups.values()].filter((g) => g[0].scenario === 'steady');
-	const lat = gs.find((g) => g[0].mode === 'latency');
-	const st = gs.find((g) => g[0].mode === 'steady');
-	if (lat) {
-		const l = lat[0];
+	const lats = gs.filter((g) => g[0].mode === 'latency');
+	if (lats.length) {
 		table('Steady load (flowcomm.send with a template from 4 connections, workers running)',
-			['offered', 'achieved tx/s', 'messages', 'commit → HTTP arrival p50 / p95 / p99 (max) ms', 'commit → sent commit p50 / p95 / p99 (max) ms', 'busy CPU s / 1k msg', 'simulator CPU s / 1k'],
-			[[st ? `${st[0].offered_rate}/s` : '–', st ? fmt(st[0].rate) : '–', fmt(l.n),
-				`${fmt(l.arrive_p50_ms, 2)} / ${fmt(l.arrive_p95_ms, 2)} / ${fmt(l.arrive_p99_ms, 2)} (${fmt(l.arrive_max_ms, 1)})`,
-				`${fmt(l.sent_p50_ms, 2)} / ${fmt(l.sent_p95_ms, 2)} / ${fmt(l.sent_p99_ms, 2)} (${fmt(l.sent_max_ms, 1)})`,
-				st ? fmt((st[0].busy_cpu_s / l.n) * 1000, 3) : '–', st ? fmt((st[0].sim_cpu_s / l.n) * 1000, 3) : '–']]);
+			['worker commits', 'offered', 'achieved tx/s', 'messages', 'commit → HTTP arrival p50 / p95 / p99 (max) ms', 'commit → sent commit p50 / p95 / p99 (max) ms', 'busy CPU s / 1k msg', 'simulator CPU s / 1k'],
+			lats.map((lat) => {
+				const l = lat[0];
+				const st = gs.find((g) => g[0].mode === 'steady' && (g[0].config || 'tuned') === (l.config || 'tuned'));
+				return [l.config === 'async' ? 'async (opt-in)' : 'synchronous (default)',
+					st ? `${st[0].offered_rate}/s` : '–', st ? fmt(st[0].rate) : '–', fmt(l.n),
+					`${fmt(l.arrive_p50_ms, 2)} / ${fmt(l.arrive_p95_ms, 2)} / ${fmt(l.arrive_p99_ms, 2)} (${fmt(l.arrive_max_ms, 1)})`,
+					`${fmt(l.sent_p50_ms, 2)} / ${fmt(l.sent_p95_ms, 2)} / ${fmt(l.sent_p99_ms, 2)} (${fmt(l.sent_max_ms, 1)})`,
+					st ? fmt((st[0].busy_cpu_s / l.n) * 1000, 3) : '–', st ? fmt((st[0].sim_cpu_s / l.n) * 1000, 3) : '–'];
+			}));
 	}
 }
 
