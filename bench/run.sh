@@ -135,6 +135,9 @@ flowcomm.workers_per_database = $W" bench_cluster || { tap 1 "steady: cluster"; 
 		[ $rc = 0 ] && [ "${n:-0}" -gt 0 ]
 		tap $? "steady ($cfg): $RATE msg/s offered for $STEADY_S s, latencies measured"
 	done
+	# graphile-worker tuned under the same load, in the same cluster
+	contender gwsteady --pgbench "$FC_BIN/pgbench" --rate "$RATE" --seconds "$STEADY_S"
+	tap $? "steady (graphile-worker tuned): $RATE jobs/s offered for $STEADY_S s, latencies measured"
 	bench_cluster_stop
 }
 

@@ -8,6 +8,8 @@
 //                             --n N [--cap SECONDS] --sim URL --sim-pid PID --db CONNSTR
 //   node contender.js enqueue --contender ... --n N --conns 1|4 --sim-pid PID --db ...
 //   node contender.js bulk    --contender ... --n N --db ...
+//   node contender.js gwsteady --pgbench PATH --rate R --seconds S --db ... --sim URL
+//       (graphile-worker tuned under steady load: pgbench adds the jobs; see gwsteady)
 //
 // The job handler POSTs the same form-encoded Twilio-style request to the
 // provider simulator (To/From/Body, Basic auth) through ONE keep-alive undici
@@ -474,7 +476,77 @@ async function queries() {
 	emit(out);
 }
 
-const main = { drain, enqueue, bulk, latency, queries }[mode];
+// ---------------------------------------------------------------- graphile-worker: steady-load latency
+// The same load as flowcomm's steady scenario: pgbench, 4 connections, R
+// jobs/s for S seconds, each transaction adding one job (graphile_worker.add_job)
+// and one row of bench_lat with the job's id, so the enqueue commit time is
+// pg_xact_commit_timestamp(bench_lat.xmin) (graphile deletes finished jobs).
+// The tuned runner's handler posts the usual Twilio-style request with the
+// id in Body; arrival = the simulator's ts_us of that request.
+async function gwsteady() {
+	const { spawn } = require('child_process');
+	const { Client } = require('pg');
+	const { request } = require('undici');
+	httpPool();
+	const utils = await gwUtils();
+	const c = new Client({ connectionString: DB });
+	await c.connect();
+	await c.query('DROP TABLE IF EXISTS bench_lat; CREATE TABLE bench_lat (id bigint PRIMARY KEY)');
+	await utils.withPgClient((x) => x.query('DELETE FROM graphile_worker._private_jobs'));
+	const since = JSON.parse(await (await request(`${SIM}/_sim/stats`)).body.text()).recorded;
+	const script = `${require('os').tmpdir()}/gw_steady_${process.pid}.pgbench`;
+	fs.writeFileSync(script, `\\set i random(1, 2000000000)
+BEGIN;
+INSERT INTO bench_lat (id) VALUES (:i) ON CONFLICT DO NOTHING;
+SELECT graphile_worker.add_job('send', json_build_object('ch', 'sms', 'to', '+15551234567', 'body', 'lat ' || :i));
+COMMIT;
+`);
+	let handled = 0;
+	const { run } = require('graphile-worker');
+	const runner = await run({ connectionString: DB, concurrency: 256, maxPoolSize: 20, noHandleSignals: true,
+		preset: { worker: { localQueue: { size: 1000 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+		logger: quietLogger(), taskList: { send: async (m) => { await post(m); handled++; } } });
+	const b0 = busyJiffies(), s0 = pidJiffies(SIM_PID);
+	const u = new URL(DB);
+	const pg = spawn(args.pgbench, ['-n', '-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres',
+		'-c', '4', '-j', '2', '-R', String(args.rate), '-T', String(args.seconds), '-f', script, u.pathname.slice(1)],
+	{ stdio: ['ignore', 'pipe', 'inherit'] });
+	let out = '';
+	pg.stdout.on('data', (d) => { out += d; });
+	const rc = await new Promise((r) => pg.on('close', r));
+	for (let i = 0; i < 100; i++) {
+		const left = await utils.withPgClient(async (x) => (await x.query('SELECT count(*)::int AS n FROM graphile_worker._private_jobs')).rows[0].n);
+		if (left === 0) break;
+		await sleep(100);
+	}
+	const b1 = busyJiffies(), s1 = pidJiffies(SIM_PID);
+	await runner.stop();
+	const reqs = JSON.parse(await (await request(`${SIM}/_sim/requests?since=${since}&limit=10000000`)).body.text());
+	const ids = [], ts = [];
+	for (const r of reqs) {
+		const m = /(?:^|&)Body=lat(?:\+|%20)(\d+)/.exec(r.body || '');
+		if (m) { ids.push(m[1]); ts.push(r.ts_us); }
+	}
+	const q = await c.query(`
+		WITH a AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS a(id, ts_us)),
+		m AS (SELECT extract(epoch FROM to_timestamp(a.ts_us / 1e6) - pg_xact_commit_timestamp(l.xmin)) * 1000 AS arrive_ms
+		        FROM a JOIN bench_lat l ON l.id = a.id)
+		SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY arrive_ms) AS arrive,
+		       max(arrive_ms) AS arrive_max FROM m`, [ids, ts]);
+	await c.query('DROP TABLE bench_lat');
+	await c.end();
+	await utils.release();
+	fs.unlinkSync(script);
+	const x = q.rows[0];
+	const tps = /tps = ([0-9.]+)/.exec(out);
+	emit({ contender: 'graphile', config: 'tuned', mode: 'latency', n: Number(x.n), handled, pgbench_rc: rc,
+		offered_rate: Number(args.rate), rate: tps ? Number(tps[1]) : 0,
+		arrive_p50_ms: x.arrive && x.arrive[0], arrive_p95_ms: x.arrive && x.arrive[1], arrive_p99_ms: x.arrive && x.arrive[2],
+		arrive_max_ms: x.arrive_max, busy_cpu_s: (b1 - b0) / 100, sim_cpu_s: (s1 - s0) / 100 });
+	await pool.close();
+}
+
+const main = { drain, enqueue, bulk, latency, queries, gwsteady }[mode];
 if (!main) { console.error('usage: contender.js drain|enqueue|bulk --contender pgboss|graphile ...'); process.exit(2); }
 const killer = setTimeout(() => { console.error('contender.js: overall time limit reached'); process.exit(3); },
 	(parseFloat(args.limit || '1800')) * 1000);

@@ -63,11 +63,16 @@ for (const sc of ['drain', 'slow']) {
 	const lats = gs.filter((g) => g[0].mode === 'latency');
 	if (lats.length) {
 		table('Steady load (flowcomm.send with a template from 4 connections, workers running)',
-			['worker commits', 'offered', 'achieved tx/s', 'messages', 'commit → HTTP arrival p50 / p95 / p99 (max) ms', 'commit → sent commit p50 / p95 / p99 (max) ms', 'busy CPU s / 1k msg', 'simulator CPU s / 1k'],
+			['contender', 'offered', 'achieved tx/s', 'messages', 'commit → HTTP arrival p50 / p95 / p99 (max) ms', 'commit → sent commit p50 / p95 / p99 (max) ms', 'busy CPU s / 1k msg', 'simulator CPU s / 1k'],
 			lats.map((lat) => {
 				const l = lat[0];
-				const st = gs.find((g) => g[0].mode === 'steady' && (g[0].config || 'tuned') === (l.config || 'tuned'));
-				return [l.config === 'async' ? 'async (opt-in)' : 'synchronous (default)',
+				const st = l.contender === 'graphile' ? lat
+					: gs.find((g) => g[0].mode === 'steady' && (g[0].config || 'tuned') === (l.config || 'tuned'));
+				if (l.contender === 'graphile')
+					return ['graphile-worker tuned', `${l.offered_rate}/s`, fmt(l.rate), fmt(l.n),
+						`${fmt(l.arrive_p50_ms, 2)} / ${fmt(l.arrive_p95_ms, 2)} / ${fmt(l.arrive_p99_ms, 2)} (${fmt(l.arrive_max_ms, 1)})`,
+						'– (jobs are deleted on completion)', fmt((l.busy_cpu_s / l.n) * 1000, 3), fmt((l.sim_cpu_s / l.n) * 1000, 3)];
+				return [l.config === 'async' ? 'flowcomm, async worker commits (opt-in)' : 'flowcomm',
 					st ? `${st[0].offered_rate}/s` : '–', st ? fmt(st[0].rate) : '–', fmt(l.n),
 					`${fmt(l.arrive_p50_ms, 2)} / ${fmt(l.arrive_p95_ms, 2)} / ${fmt(l.arrive_p99_ms, 2)} (${fmt(l.arrive_max_ms, 1)})`,
 					`${fmt(l.sent_p50_ms, 2)} / ${fmt(l.sent_p95_ms, 2)} / ${fmt(l.sent_p99_ms, 2)} (${fmt(l.sent_max_ms, 1)})`,
