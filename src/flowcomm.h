@@ -88,7 +88,8 @@ typedef enum FcWorkerState
 	FC_WS_IDLE,
 	FC_WS_WORKING,
 	FC_WS_NO_EXTENSION,
-	FC_WS_STOPPING
+	FC_WS_STOPPING,
+	FC_WS_BACKOFF /* database work paused after a failed step */
 } FcWorkerState;
 
 /* One database worker as seen by the launcher, wake_workers and worker_status. */

@@ -25,7 +25,7 @@
 PG_FUNCTION_INFO_V1(flowcomm_worker_status);
 PG_FUNCTION_INFO_V1(flowcomm_delivery_counters);
 
-static const char *const state_names[] = {"starting", "idle", "working", "no_extension", "stopping"};
+static const char *const state_names[] = {"starting", "idle", "working", "no_extension", "stopping", "backoff"};
 
 static void require_shmem(void);
 static void emit_worker(Tuplestorestate *ts, TupleDesc desc, FcWorkerSlot *w, int slot);

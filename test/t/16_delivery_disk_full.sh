@@ -20,7 +20,7 @@ if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=64m,mode=0755 tmpfs "$MNT" 2>
 	echo "1..0 # SKIP mounting a small filesystem needs root (CAP_SYS_ADMIN)"
 	exit 0
 fi
-plan 11
+plan 12
 
 qd() { fc_psql -d "$DB" -At -c "$1" 2>&1; }
 q() { qd "$1"; } # wait_for and friends ask this database
@@ -76,7 +76,9 @@ queue +1555200 200 0
 wait_for "SELECT count(*) = 200 FROM flowcomm.communication_queue WHERE business_id = '$BID' AND status = 'processing'" 10
 ok $? "200 SMS in flight (answers delayed 2 s)" || qd "SELECT q.status, c.status, c.error_message, count(*) FROM flowcomm.communication_queue q JOIN flowcomm.communication c ON c.id = q.communication_id GROUP BY 1,2,3" | sed "s/^/# /"
 fill_disk
-sleep 5
+wait_for "SELECT state = 'backoff' FROM flowcomm.worker_status() WHERE database = '$DB'" 15
+ok $? "worker_status() shows the worker in backoff"
+sleep 2
 tail -c +"$LOG0" "$LOG" >"$FC_TMP/disk1.log"
 grep -q 'flowcomm worker could not write delivery results: could not extend file.*No space left on device' "$FC_TMP/disk1.log"
 ok $? "the worker logs that it cannot write results: disk full" || tail -5 "$FC_TMP/disk1.log" | sed 's/^/# /'
