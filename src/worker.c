@@ -578,8 +578,10 @@ flowcomm_worker_main(Datum main_arg)
 		process_signals();
 		now = GetCurrentTimestamp();
 		in_flight = fc_http_in_flight(ws.http);
-		set_state(ws.slot, !db_ready(&ws, now) ? FC_WS_BACKOFF : in_flight > 0 ? FC_WS_WORKING : FC_WS_IDLE,
-				  in_flight);
+		if (!db_ready(&ws, now))
+			set_state(ws.slot, FC_WS_BACKOFF, in_flight);
+		else
+			set_state(ws.slot, in_flight > 0 ? FC_WS_WORKING : FC_WS_IDLE, in_flight);
 
 		if (db_ready(&ws, now) && claim_due(&ws, now))
 			(void) run_db_step(&ws, claim_and_start, "claim messages");
