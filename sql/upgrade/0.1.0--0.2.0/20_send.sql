@@ -406,3 +406,13 @@ COMMENT ON FUNCTION api.send_bulk(jsonb) IS 'POST /rpc/send_bulk: send an array 
 REVOKE ALL ON FUNCTION flowcomm.bulk_invalid(int, text, text, text), flowcomm.bulk_fast_ok(jsonb),
 	flowcomm.bulk_elements(jsonb), flowcomm.send_bulk(jsonb), api.send_bulk(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION flowcomm.send_bulk(jsonb), api.send_bulk(jsonb) TO flowcomm_sender;
+
+-- communication_recipient_idx and communication_entity_idx become partial
+-- (WHERE ... IS NOT NULL), as in sql/src/00_schema.sql: a message without a
+-- recipient id or entity no longer costs an index insertion.
+DROP INDEX flowcomm.communication_recipient_idx;
+CREATE INDEX communication_recipient_idx ON flowcomm.communication (business_id, recipient_type, recipient_id)
+	WHERE recipient_id IS NOT NULL;
+DROP INDEX flowcomm.communication_entity_idx;
+CREATE INDEX communication_entity_idx ON flowcomm.communication (business_id, entity_type, entity_id)
+	WHERE entity_id IS NOT NULL;
