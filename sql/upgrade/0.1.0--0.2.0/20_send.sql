@@ -134,7 +134,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 					  'recipientContact', 'subject', 'content', 'templateCode',
 					  'templateVariables', 'locale', 'entityType', 'entityId', 'priority',
 					  'idempotencyKey', 'metadata']) = '{}'::jsonb
-	   AND NOT jsonb_path_exists(r, '$.* ? (@ == null)')
+	   AND NOT jsonb_path_exists(r, 'strict $.* ? (@ == null)')
 	   AND jsonb_typeof(r -> 'channel') = 'string' AND jsonb_typeof(r -> 'type') = 'string'
 	   AND (r ->> 'type') IN ('invoice', 'invoice_reminder', 'payment_reminder', 'payment_confirmation', 'payment_link',
 							  'collection_notice', 'low_stock_alert', 'general_notification', 'general')
