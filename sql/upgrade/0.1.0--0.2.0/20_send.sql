@@ -276,8 +276,8 @@ BEGIN
 			 WHERE r ? 'idempotencyKey'
 			 GROUP BY 1 HAVING count(*) > 1
 		), d AS (
-			-- Preferences and suppressions (as delivery_block), and replays,
-			-- by hash joins rather than three probes per element.
+			-- Preferences and suppressions (as delivery_block) by joins
+			-- rather than two probes per element, and replays.
 			SELECT m.i, m.ch, m.typ, m.rtype, m.rid, m.contact, m.subject, m.content, m.content_text, m.prio,
 				   m.t_id, m.t_code, coalesce(m.r ->> 'locale', m.t_locale) AS locale, m.r ->> 'recipientName' AS rname,
 				   m.r ->> 'entityType' AS etype, (m.r ->> 'entityId')::uuid AS eid, m.r ->> 'idempotencyKey' AS ikey,
@@ -289,12 +289,15 @@ BEGIN
 							WHEN m.ch = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
 							WHEN m.ch = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END,
 					   CASE WHEN s.id IS NOT NULL THEN format('%s is suppressed for %s (%s)', m.contact, m.ch, s.reason) END) AS block,
-				   x.id AS prior_id, dup.first_i
+				   -- A probe, not a join: only keyed elements pay for it, and
+				   -- the plan does not depend on how many keyed rows exist.
+				   CASE WHEN m.r ? 'idempotencyKey' THEN
+							(SELECT x.id FROM communication x WHERE x.business_id = b AND x.idempotency_key = m.r ->> 'idempotencyKey') END AS prior_id,
+				   dup.first_i
 			  FROM m
 			  LEFT JOIN communication_preference p ON p.business_id = b AND p.entity_type = m.rtype AND p.entity_id = m.rid
 			  LEFT JOIN suppression s ON s.business_id = b AND s.channel = m.ch::channel AND lower(s.contact) = lower(m.contact)
 									 AND s.lifted_at IS NULL
-			  LEFT JOIN communication x ON x.business_id = b AND x.idempotency_key = m.r ->> 'idempotencyKey'
 			  LEFT JOIN dup ON dup.key = m.r ->> 'idempotencyKey'
 		), n AS (
 			SELECT d.*, CASE WHEN block IS NULL AND prior_id IS NULL AND coalesce(first_i = i, true) THEN uuid_v7() END AS id FROM d
