@@ -129,13 +129,12 @@ COMMENT ON FUNCTION flowcomm.bulk_invalid(int, text, text, text) IS 'Internal: r
 
 CREATE OR REPLACE FUNCTION flowcomm.bulk_fast_ok(r jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT jsonb_typeof(r) = 'object'
-	   AND NOT EXISTS (SELECT 1 FROM jsonb_object_keys(r) k
-						WHERE NOT k = ANY (ARRAY['channel', 'type', 'recipientType', 'recipientId', 'recipientName',
-												 'recipientContact', 'subject', 'content', 'templateCode',
-												 'templateVariables', 'locale', 'entityType', 'entityId', 'priority',
-												 'idempotencyKey', 'metadata'])
-						   OR jsonb_typeof(r -> k) = 'null')
+	SELECT CASE WHEN jsonb_typeof(r) IS DISTINCT FROM 'object' THEN false ELSE
+	       (r - ARRAY['channel', 'type', 'recipientType', 'recipientId', 'recipientName',
+					  'recipientContact', 'subject', 'content', 'templateCode',
+					  'templateVariables', 'locale', 'entityType', 'entityId', 'priority',
+					  'idempotencyKey', 'metadata']) = '{}'::jsonb
+	   AND NOT jsonb_path_exists(r, 'strict $.* ? (@ == null)')
 	   AND jsonb_typeof(r -> 'channel') = 'string' AND jsonb_typeof(r -> 'type') = 'string'
 	   AND (r ->> 'type') IN ('invoice', 'invoice_reminder', 'payment_reminder', 'payment_confirmation', 'payment_link',
 							  'collection_notice', 'low_stock_alert', 'general_notification', 'general')
@@ -151,10 +150,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	   AND coalesce(jsonb_typeof(r -> 'metadata') = 'object' AND length((r -> 'metadata')::text) <= 262144, true)
 	   AND jsonb_typeof(r -> 'recipientContact') = 'string'
 	   AND CASE r ->> 'channel'
-			   WHEN 'email' THEN length(r ->> 'recipientContact') <= 254 AND is_email(r ->> 'recipientContact')
-			   WHEN 'sms' THEN is_e164(r ->> 'recipientContact')
-			   WHEN 'whatsapp' THEN is_e164(r ->> 'recipientContact')
-			   WHEN 'messenger' THEN is_messenger_id(r ->> 'recipientContact')
+			   WHEN 'email' THEN length(r ->> 'recipientContact') <= 254 AND flowcomm.is_email(r ->> 'recipientContact')
+			   WHEN 'sms' THEN flowcomm.is_e164(r ->> 'recipientContact')
+			   WHEN 'whatsapp' THEN flowcomm.is_e164(r ->> 'recipientContact')
+			   WHEN 'messenger' THEN flowcomm.is_messenger_id(r ->> 'recipientContact')
 			   ELSE false END
 	   AND CASE WHEN r ? 'templateCode'
 				THEN jsonb_typeof(r -> 'templateCode') = 'string' AND length(r ->> 'templateCode') <= 100
@@ -163,7 +162,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 								  AND length((r -> 'templateVariables')::text) <= 262144, true)
 				ELSE NOT r ? 'templateVariables' AND jsonb_typeof(r -> 'content') = 'string' AND (r ->> 'content') <> ''
 					 AND length(r ->> 'content') <= CASE WHEN r ->> 'channel' = 'email' THEN 1048576 ELSE 65536 END
-					 AND (r ->> 'channel' <> 'email' OR (r ->> 'subject') <> '') END
+					 AND (r ->> 'channel' <> 'email' OR (r ->> 'subject') <> '') END END
 $$;
 COMMENT ON FUNCTION flowcomm.bulk_fast_ok(jsonb) IS 'Internal: a send_bulk element that the set-based path can take (common fields only, all well formed)';
 
@@ -238,7 +237,10 @@ BEGIN
 							AND s.quiet_hours_start IS NOT NULL AND s.quiet_hours_end IS NOT NULL);
 
 		WITH tk AS (
-			SELECT x.key, x.v AS tp, ARRAY(SELECT jsonb_array_elements_text(x.v -> 'required')) AS req
+			-- One row per template, its fields taken out of the jsonb once.
+			SELECT x.key, (x.v ->> 'id')::uuid AS t_id, x.v ->> 'code' AS t_code, x.v ->> 'locale' AS t_locale,
+				   x.v ->> 'renderLocale' AS t_rlocale, x.v ->> 'subject' AS t_subject, x.v ->> 'body' AS t_body,
+				   x.v -> 'partials' AS t_partials, ARRAY(SELECT jsonb_array_elements_text(x.v -> 'required')) AS req
 			  FROM jsonb_each(tpls) x(key, v)
 		), e AS (
 			SELECT x.i, x.r, r ->> 'channel' AS ch,
@@ -246,7 +248,7 @@ BEGIN
 									 ELSE r ->> 'type' END AS typ,
 				   coalesce(r ->> 'recipientType', 'customer') AS rtype, (r ->> 'recipientId')::uuid AS rid,
 				   CASE WHEN r ->> 'channel' = 'email' THEN lower(r ->> 'recipientContact') ELSE r ->> 'recipientContact' END AS contact,
-				   coalesce(r -> 'templateVariables', '{}') AS vars, tk.tp, tk.req
+				   coalesce(r -> 'templateVariables', '{}') AS vars, tk.*
 			  FROM bulk_elements(requests) x
 			  LEFT JOIN tk ON tk.key = concat_ws('/', r ->> 'channel', r ->> 'templateCode', r ->> 'locale')
 		), m AS (
@@ -254,53 +256,61 @@ BEGIN
 			-- subject stops the whole batch, naming the element.
 			SELECT e.*, s.subject, s.content,
 				   CASE WHEN ch = 'email' THEN html_to_text(s.content) END AS content_text,
-				   coalesce(r ->> 'priority', 'normal') AS prio,
-				   CASE WHEN r ? 'idempotencyKey'
-						THEN row_number() OVER (PARTITION BY r ->> 'idempotencyKey' ORDER BY i) ELSE 1 END AS key_rank
+				   coalesce(r ->> 'priority', 'normal') AS prio
 			  FROM e
 			 CROSS JOIN LATERAL (
-				SELECT coalesce(r ->> 'subject', CASE WHEN tp ->> 'subject' IS NOT NULL
-														THEN render(tp ->> 'subject', vars, tp -> 'partials', 'none', false, tp ->> 'renderLocale') END) AS subject,
-					   CASE WHEN tp IS NULL THEN r ->> 'content'
-							ELSE render(tp ->> 'body', vars, tp -> 'partials', CASE WHEN ch = 'email' THEN 'html' ELSE 'none' END,
-										false, tp ->> 'renderLocale') END AS content) s
-			 WHERE (tp IS NULL OR vars ?& req
+				SELECT coalesce(r ->> 'subject', CASE WHEN t_subject IS NOT NULL
+														THEN render(t_subject, vars, t_partials, 'none', false, t_rlocale) END) AS subject,
+					   CASE WHEN key IS NULL THEN r ->> 'content'
+							ELSE render(t_body, vars, t_partials, CASE WHEN ch = 'email' THEN 'html' ELSE 'none' END,
+										false, t_rlocale) END AS content) s
+			 WHERE (key IS NULL OR vars ?& req
 					OR bulk_invalid(i, 'templateVariables', (SELECT format('missing template variable%s: %s',
 							CASE WHEN count(*) > 1 THEN 's' ELSE '' END, string_agg(v, ', ' ORDER BY v))
 						  FROM unnest(req) v WHERE NOT vars ? v)))
 			   AND (ch <> 'email' OR coalesce(s.subject, '') <> '' OR bulk_invalid(i, 'subject', 'is required for email'))
+		), dup AS (
+			-- Keys given more than once in the batch: the first element wins.
+			SELECT r ->> 'idempotencyKey' AS key, min(o)::int - 1 AS first_i
+			  FROM jsonb_array_elements(requests) WITH ORDINALITY x(r, o)
+			 WHERE r ? 'idempotencyKey'
+			 GROUP BY 1 HAVING count(*) > 1
 		), d AS (
-			-- Preferences and suppressions (as delivery_block), and replays.
-			SELECT m.*, coalesce(
-					   (SELECT CASE WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'
-									WHEN m.ch = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'
-									WHEN m.ch = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
-									WHEN m.ch = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
-									WHEN m.ch = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END
-						  FROM communication_preference p
-						 WHERE p.business_id = b AND p.entity_type = m.rtype AND p.entity_id = m.rid),
-					   (SELECT format('%s is suppressed for %s (%s)', m.contact, m.ch, s.reason)
-						  FROM suppression s
-						 WHERE s.business_id = b AND s.channel = m.ch::channel AND lower(s.contact) = lower(m.contact)
-						   AND s.lifted_at IS NULL
-						 LIMIT 1)) AS block,
-				   CASE WHEN r ? 'idempotencyKey' THEN
-							(SELECT x.id FROM communication x WHERE x.business_id = b AND x.idempotency_key = r ->> 'idempotencyKey') END AS prior_id
+			-- Preferences and suppressions (as delivery_block) by joins
+			-- rather than two probes per element, and replays.
+			SELECT m.i, m.ch, m.typ, m.rtype, m.rid, m.contact, m.subject, m.content, m.content_text, m.prio,
+				   m.t_id, m.t_code, coalesce(m.r ->> 'locale', m.t_locale) AS locale, m.r ->> 'recipientName' AS rname,
+				   m.r ->> 'entityType' AS etype, (m.r ->> 'entityId')::uuid AS eid, m.r ->> 'idempotencyKey' AS ikey,
+				   m.r -> 'metadata' AS meta,
+				   CASE WHEN m.key IS NOT NULL THEN m.vars END AS vars, coalesce(
+					   CASE WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'
+							WHEN m.ch = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'
+							WHEN m.ch = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
+							WHEN m.ch = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
+							WHEN m.ch = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END,
+					   CASE WHEN s.id IS NOT NULL THEN format('%s is suppressed for %s (%s)', m.contact, m.ch, s.reason) END) AS block,
+				   -- A probe, not a join: only keyed elements pay for it, and
+				   -- the plan does not depend on how many keyed rows exist.
+				   CASE WHEN m.r ? 'idempotencyKey' THEN
+							(SELECT x.id FROM communication x WHERE x.business_id = b AND x.idempotency_key = m.r ->> 'idempotencyKey') END AS prior_id,
+				   dup.first_i
 			  FROM m
+			  LEFT JOIN communication_preference p ON p.business_id = b AND p.entity_type = m.rtype AND p.entity_id = m.rid
+			  LEFT JOIN suppression s ON s.business_id = b AND s.channel = m.ch::channel AND lower(s.contact) = lower(m.contact)
+									 AND s.lifted_at IS NULL
+			  LEFT JOIN dup ON dup.key = m.r ->> 'idempotencyKey'
 		), n AS (
-			SELECT d.*, CASE WHEN block IS NULL AND prior_id IS NULL AND key_rank = 1 THEN uuid_v7() END AS id FROM d
-		), c AS (
-			SELECT * FROM n WHERE id IS NOT NULL
+			SELECT d.*, CASE WHEN block IS NULL AND prior_id IS NULL AND coalesce(first_i = i, true) THEN uuid_v7() END AS id FROM d
 		), ins AS (
 			INSERT INTO communication (business_id, id, created_by, direction, recipient_type, recipient_id, recipient_name,
 									   recipient_contact, channel, type, subject, content, content_text, locale, entity_type,
 									   entity_id, template_id, template_code, template_variables, status, queued_at,
 									   retry_count, max_retries, idempotency_key, metadata, created_at, updated_at)
-			SELECT b, c.id, actor, 'outbound', rtype, rid, r ->> 'recipientName', contact, ch::channel, typ::communication_type,
-				   subject, content, content_text, coalesce(r ->> 'locale', tp ->> 'locale'), r ->> 'entityType',
-				   (r ->> 'entityId')::uuid, (tp ->> 'id')::uuid, tp ->> 'code', CASE WHEN tp IS NOT NULL THEN vars END,
-				   'queued', now(), 0, 4, r ->> 'idempotencyKey', r -> 'metadata', now(), now()
-			  FROM c
+			SELECT b, c.id, actor, 'outbound', rtype, rid, rname, contact, ch::channel, typ::communication_type,
+				   subject, content, content_text, locale, etype, eid, t_id, t_code, vars,
+				   'queued', now(), 0, 4, ikey, meta, now(), now()
+			  FROM n c
+			 WHERE c.id IS NOT NULL
 			ON CONFLICT (business_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 			RETURNING id, channel, type, recipient_type, recipient_id
 		), q AS (
@@ -310,7 +320,7 @@ BEGIN
 								jsonb_build_object('business_id', b, 'type', ins.type, 'recipient_type', ins.recipient_type,
 												   'recipient_id', ins.recipient_id)), c.prio::queue_priority, NULL) END, now()),
 				   5, '{}'
-			  FROM ins JOIN c ON c.id = ins.id
+			  FROM ins JOIN n c ON c.id = ins.id
 			RETURNING communication_id, scheduled_at
 		), ev AS (
 			INSERT INTO communication_event (business_id, communication_id, event, status, source, detail)
@@ -399,3 +409,13 @@ COMMENT ON FUNCTION api.send_bulk(jsonb) IS 'POST /rpc/send_bulk: send an array 
 REVOKE ALL ON FUNCTION flowcomm.bulk_invalid(int, text, text, text), flowcomm.bulk_fast_ok(jsonb),
 	flowcomm.bulk_elements(jsonb), flowcomm.send_bulk(jsonb), api.send_bulk(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION flowcomm.send_bulk(jsonb), api.send_bulk(jsonb) TO flowcomm_sender;
+
+-- communication_recipient_idx and communication_entity_idx become partial
+-- (WHERE ... IS NOT NULL), as in sql/src/00_schema.sql: a message without a
+-- recipient id or entity no longer costs an index insertion.
+DROP INDEX flowcomm.communication_recipient_idx;
+CREATE INDEX communication_recipient_idx ON flowcomm.communication (business_id, recipient_type, recipient_id)
+	WHERE recipient_id IS NOT NULL;
+DROP INDEX flowcomm.communication_entity_idx;
+CREATE INDEX communication_entity_idx ON flowcomm.communication (business_id, entity_type, entity_id)
+	WHERE entity_id IS NOT NULL;
