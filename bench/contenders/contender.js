@@ -450,15 +450,21 @@ async function queries() {
 	};
 	const rows = Number((await c.query(`SELECT count(*) AS n FROM flowcomm.communication`)).rows[0].n);
 	const out = { contender: 'flowcomm', mode: 'queries', rows };
-	for (const [name, [sql, params]] of Object.entries(Q)) {
-		const t = [];
-		for (let i = 0; i < 5; i++) {
-			const a = performance.now();
-			await c.query(sql, params.map((p) => JSON.stringify(p)));
-			t.push(performance.now() - a);
+	// Twice: right after the drain ("cold": every page of communication was
+	// just rewritten, so index-only scans still visit the heap), and after a
+	// VACUUM, as autovacuum leaves a table whose rows are mostly settled.
+	for (const suffix of ['_cold_ms', '_ms']) {
+		if (suffix === '_ms') await c.query('VACUUM (ANALYZE) flowcomm.communication');
+		for (const [name, [sql, params]] of Object.entries(Q)) {
+			const t = [];
+			for (let i = 0; i < 5; i++) {
+				const a = performance.now();
+				await c.query(sql, params.map((p) => JSON.stringify(p)));
+				t.push(performance.now() - a);
+			}
+			t.sort((a, b) => a - b);
+			out[name + suffix] = t[2];
 		}
-		t.sort((a, b) => a - b);
-		out[name + '_ms'] = t[2];
 	}
 	// bytes per message: every flowcomm table and index
 	const sz = await c.query(`SELECT sum(pg_table_size(c.oid)) FILTER (WHERE c.relkind = 'r') AS tables,

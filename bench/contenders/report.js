@@ -12,7 +12,7 @@ const rows = fs.readFileSync(`${dir}/results.jsonl`, 'utf8').split('\n').filter(
 const cols = ['scenario', 'rep', 'contender', 'config', 'mode', 'size', 'conns', 'n', 'done', 'capped', 'seconds', 'rate',
 	'busy_cpu_s', 'busy_cpu_per_1k', 'sim_cpu_s', 'sim_cpu_per_1k', 'self_cpu_s', 'in_flight_avg', 'in_flight_max', 'rss_kb_min', 'rss_kb_max', 'rss_anon_kb_min', 'rss_anon_kb_max',
 	'arrive_p50_ms', 'arrive_p95_ms', 'arrive_p99_ms', 'sent_p50_ms', 'sent_p95_ms', 'sent_p99_ms',
-	'history_page_ms', 'history_contact_ms', 'history_first_page_ms', 'stats_month_ms', 'table_bytes_per_msg', 'index_bytes_per_msg', 'rows'];
+	'history_page_ms', 'history_contact_ms', 'history_first_page_ms', 'stats_month_ms', 'history_page_cold_ms', 'history_first_page_cold_ms', 'stats_month_cold_ms', 'table_bytes_per_msg', 'index_bytes_per_msg', 'rows'];
 for (const r of rows) {
 	const n = r.done ?? r.n;
 	if (r.busy_cpu_s !== undefined && n) r.busy_cpu_per_1k = (r.busy_cpu_s / n) * 1000;
@@ -101,13 +101,15 @@ for (const sc of ['drain', 'slow']) {
 	const d = rows.filter((r) => r.scenario === 'growth' && r.mode === 'drain');
 	const q = rows.filter((r) => r.scenario === 'growth' && r.mode === 'queries');
 	table('Growth (flowcomm; one database, sizes drained one after the other)',
-		['drain size', 'msg/s', 'busy CPU s / 1k', 'worker VmRSS min–max MB', 'worker RssAnon min–max MB', 'rows in communication', 'table B/msg', 'index B/msg', 'history page ms', 'history by contact ms', 'stats month ms'],
+		['drain size', 'msg/s', 'busy CPU s / 1k', 'worker VmRSS min–max MB', 'worker RssAnon min–max MB', 'rows in communication', 'table B/msg', 'index B/msg', 'history page ms (cold)', 'history by contact ms (cold)', 'stats month ms (cold)'],
 		d.map((r) => {
 			const x = q.find((y) => y.size === r.size) || {};
 			return [fmt(r.size), fmt(r.rate), fmt(r.busy_cpu_per_1k, 3), `${fmt(r.rss_kb_min / 1024)}–${fmt(r.rss_kb_max / 1024)}`,
 				r.rss_anon_kb_max ? `${fmt(r.rss_anon_kb_min / 1024)}–${fmt(r.rss_anon_kb_max / 1024)}` : '–',
-				fmt(x.rows), fmt(x.table_bytes_per_msg), fmt(x.index_bytes_per_msg), fmt(x.history_page_ms, 1),
-				fmt(x.history_contact_ms, 1), fmt(x.stats_month_ms, 1)];
+				fmt(x.rows), fmt(x.table_bytes_per_msg), fmt(x.index_bytes_per_msg),
+				`${fmt(x.history_page_ms, 1)} (${fmt(x.history_page_cold_ms, 1)})`,
+				`${fmt(x.history_contact_ms, 1)} (${fmt(x.history_contact_cold_ms, 1)})`,
+				`${fmt(x.stats_month_ms, 1)} (${fmt(x.stats_month_cold_ms, 1)})`];
 		}));
 	const last = q[q.length - 1];
 	if (last && last.by_table) out.push('\nBytes per message by table (table incl. TOAST / indexes) at the last size: ' +

@@ -124,16 +124,19 @@ COMMENT ON COLUMN flowcomm.communication.idempotency_key IS 'Caller-chosen key: 
 
 CREATE UNIQUE INDEX communication_idempotency_idx ON flowcomm.communication (business_id, idempotency_key)
 	WHERE idempotency_key IS NOT NULL;
-CREATE INDEX communication_created_idx ON flowcomm.communication (business_id, created_at DESC);
+-- History pages are ordered by (created_at DESC, id DESC): every index that
+-- serves one ends in those two columns, so a page is an index range read
+-- even when many messages share a created_at (a send_bulk of 100,000 has
+-- one).  The unfiltered order is communication_stats_idx (65_stats.sql).
 -- Partial: lookups are by a given recipient or entity (an equality implies
 -- NOT NULL), and campaign messages often have neither; a NULL key was an
 -- index insertion per message for nothing (about 1.7 us each in send_bulk).
 CREATE INDEX communication_recipient_idx ON flowcomm.communication (business_id, recipient_type, recipient_id)
 	WHERE recipient_id IS NOT NULL;
-CREATE INDEX communication_contact_idx ON flowcomm.communication (business_id, recipient_contact, created_at DESC);
+CREATE INDEX communication_contact_idx ON flowcomm.communication (business_id, recipient_contact, created_at DESC, id DESC);
 CREATE INDEX communication_entity_idx ON flowcomm.communication (business_id, entity_type, entity_id)
 	WHERE entity_id IS NOT NULL;
-CREATE INDEX communication_status_idx ON flowcomm.communication (business_id, status, created_at DESC);
+CREATE INDEX communication_status_idx ON flowcomm.communication (business_id, status, created_at DESC, id DESC);
 CREATE UNIQUE INDEX communication_provider_msg_idx ON flowcomm.communication (provider_message_id)
 	WHERE provider_message_id IS NOT NULL;
 

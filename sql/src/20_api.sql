@@ -864,9 +864,9 @@ COMMENT ON FUNCTION flowcomm.history(jsonb) IS 'Message history of the current b
 -- channel ride along so that the bounded count of a combined filter (type +
 -- status, channel + status) is an index-only scan: 15 ms instead of 215 ms
 -- for a 0.2 % combination at 1M rows.
-CREATE INDEX communication_channel_created_idx ON flowcomm.communication (business_id, channel, created_at DESC)
+CREATE INDEX communication_channel_created_idx ON flowcomm.communication (business_id, channel, created_at DESC, id DESC)
 	INCLUDE (status, type);
-CREATE INDEX communication_type_created_idx ON flowcomm.communication (business_id, type, created_at DESC)
+CREATE INDEX communication_type_created_idx ON flowcomm.communication (business_id, type, created_at DESC, id DESC)
 	INCLUDE (status, channel);
 
 -- find_communication: the current business's message, or 404.

@@ -83,8 +83,10 @@ COMMENT ON FUNCTION flowcomm.stats(jsonb) IS 'Delivery statistics of the current
 GRANT EXECUTE ON FUNCTION flowcomm.stats(jsonb) TO flowcomm_viewer;
 -- stats reads a range of days of one business: this index holds every column
 -- it reads, so a month is an index-only range scan, not a heap read of every
--- message (0.2.0; docs/performance.md "History and stats at 1M rows").
-CREATE INDEX communication_stats_idx ON flowcomm.communication (business_id, created_at)
+-- message (0.2.0; docs/performance.md "History and stats at 1M rows").  Its
+-- key ends in id, so scanned backwards it is also the order of an
+-- unfiltered history page (created_at DESC, id DESC): no second index.
+CREATE INDEX communication_stats_idx ON flowcomm.communication (business_id, created_at, id)
 	INCLUDE (direction, channel, type, status, queued_at, sent_at, delivered_at, opened_at, clicked_at,
 			 retry_count, price, price_unit);
 

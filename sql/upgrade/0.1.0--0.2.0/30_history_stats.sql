@@ -48,9 +48,9 @@ COMMENT ON FUNCTION flowcomm.history(jsonb) IS 'Message history of the current b
 -- channel ride along so that the bounded count of a combined filter (type +
 -- status, channel + status) is an index-only scan: 15 ms instead of 215 ms
 -- for a 0.2 % combination at 1M rows.
-CREATE INDEX communication_channel_created_idx ON flowcomm.communication (business_id, channel, created_at DESC)
+CREATE INDEX communication_channel_created_idx ON flowcomm.communication (business_id, channel, created_at DESC, id DESC)
 	INCLUDE (status, type);
-CREATE INDEX communication_type_created_idx ON flowcomm.communication (business_id, type, created_at DESC)
+CREATE INDEX communication_type_created_idx ON flowcomm.communication (business_id, type, created_at DESC, id DESC)
 	INCLUDE (status, channel);
 
 REVOKE EXECUTE ON FUNCTION flowcomm.history_count_cap(), flowcomm.history_cursor(timestamptz, uuid),
@@ -65,7 +65,7 @@ COMMENT ON FUNCTION flowcomm.stats(jsonb) IS 'Delivery statistics of the current
 -- stats reads a range of days of one business: this index holds every column
 -- it reads, so a month is an index-only range scan, not a heap read of every
 -- message (0.2.0; docs/performance.md "History and stats at 1M rows").
-CREATE INDEX communication_stats_idx ON flowcomm.communication (business_id, created_at)
+CREATE INDEX communication_stats_idx ON flowcomm.communication (business_id, created_at, id)
 	INCLUDE (direction, channel, type, status, queued_at, sent_at, delivered_at, opened_at, clicked_at,
 			 retry_count, price, price_unit);
 
