@@ -89,7 +89,7 @@ for (const sc of ['drain', 'slow']) {
 	table('Enqueue', ['what', 'contender', 'msg/s (median)', 'runs', 'busy CPU s / 1k msg'],
 		gs.map((g) => {
 			const r = g[0];
-			const what = r.mode === 'bulk' ? `bulk ${fmt(r.n)} in one call` + (r.contender === 'flowcomm' ? ' (send per row, one statement)' : r.contender === 'pgboss' ? ' (insert)' : ' (addJobs)')
+			const what = r.mode === 'bulk' ? `bulk ${fmt(r.n)} in one call` + (r.contender === 'flowcomm' ? ' (send_bulk, templates rendered)' : r.contender === 'pgboss' ? ' (insert)' : ' (addJobs)')
 				: `${r.conns} connection${r.conns > 1 ? 's' : ''}` + (r.contender === 'flowcomm' ? ' (send + template)' : r.contender === 'pgboss' ? ' (send)' : ' (addJob)');
 			return [what, r.contender === 'flowcomm' ? 'flowcomm' : r.contender === 'pgboss' ? 'pg-boss' : 'graphile-worker',
 				fmt(med(g, 'rate')), g.map((x) => fmt(x.rate)).join(' / '), fmt(med(g, 'busy_cpu_per_1k'), 3)];
