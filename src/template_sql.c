@@ -518,6 +518,18 @@ flowcomm_template_variables(PG_FUNCTION_ARGS)
 										  false, TYPALIGN_INT));
 }
 
+/* html_to_text runs the engine's converter with a palloc allocator. */
+static bool
+html_to_text(const char *html, size_t len, TplBuf *out, TplError *err)
+{
+	TplAllocator alloc;
+
+	alloc.alloc = pg_alloc;
+	alloc.release = pg_release;
+	alloc.ctx = CurrentMemoryContext;
+	return tpl_html_to_text(html, len, &alloc, out, err);
+}
+
 /*
  * fc_html_to_text is the same conversion for the worker, for an e-mail
  * queued without a text part (flowcomm.send always stores one): one
@@ -527,14 +539,10 @@ flowcomm_template_variables(PG_FUNCTION_ARGS)
 char *
 fc_html_to_text(const char *html)
 {
-	TplAllocator alloc;
-	TplBuf		 out;
-	TplError	 err;
+	TplBuf	 out;
+	TplError err;
 
-	alloc.alloc = pg_alloc;
-	alloc.release = pg_release;
-	alloc.ctx = CurrentMemoryContext;
-	if (html == NULL || !tpl_html_to_text(html, strlen(html), &alloc, &out, &err))
+	if (html == NULL || !html_to_text(html, strlen(html), &out, &err))
 		return pstrdup("");
 	return out.data;
 }
@@ -543,16 +551,11 @@ fc_html_to_text(const char *html)
 Datum
 flowcomm_html_to_text(PG_FUNCTION_ARGS)
 {
-	text		*html = PG_GETARG_TEXT_PP(0);
-	TplAllocator alloc;
-	TplBuf		 out;
-	TplError	 err;
+	text	*html = PG_GETARG_TEXT_PP(0);
+	TplBuf	 out;
+	TplError err;
 
-	alloc.alloc = pg_alloc;
-	alloc.release = pg_release;
-	alloc.ctx = CurrentMemoryContext;
-	if (!tpl_html_to_text(VARDATA_ANY(html), VARSIZE_ANY_EXHDR(html), &alloc,
-						  &out, &err))
+	if (!html_to_text(VARDATA_ANY(html), VARSIZE_ANY_EXHDR(html), &out, &err))
 		raise_error(&err);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, (int) out.len));
 }

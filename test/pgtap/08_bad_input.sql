@@ -188,30 +188,11 @@ INSERT INTO bad_case (sql, state, msg) VALUES
 	('SELECT flowcomm.rule_drop(''no_such_rule'')', 'P0002', 'no_such_rule');
 
 -- Run every case in a savepoint and check its SQLSTATE and message.
-CREATE TEMP TABLE counts_before AS
-	SELECT c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM flowcomm.%I', c.relname), false, true, '')))[1]::text AS n
-	  FROM pg_class c WHERE c.relnamespace = 'flowcomm'::regnamespace AND c.relkind = 'r';
-
-CREATE FUNCTION pg_temp.run_case(p_sql text, OUT state text, OUT msg text) LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE p_sql;
-	state := '00000';
-	msg := 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-END
-$$;
+\ir bad_input_setup.psql
 
 SELECT plan((SELECT count(*)::int FROM bad_case) + 2);
-SELECT ok(r.state = b.state AND strpos(lower(r.msg), lower(b.msg)) > 0,
-		  format('bad input %s: %s → %s %s', b.n, left(b.sql, 120), b.state, b.msg))
-	   || CASE WHEN r.state = b.state AND strpos(lower(r.msg), lower(b.msg)) > 0 THEN ''
-			   ELSE E'\n# got ' || r.state || ': ' || r.msg END
-  FROM bad_case b, LATERAL pg_temp.run_case(b.sql) r
- ORDER BY b.n;
+\set what 'bad input'
+\ir bad_input_check.psql
 SELECT cmp_ok((SELECT count(*)::int FROM bad_case), '>=', 200, 'the catalogue has at least 200 bad inputs');
-SELECT is((SELECT count(*)::int FROM counts_before b
-			WHERE b.n <> (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM flowcomm.%I', b.relname), false, true, '')))[1]::text),
-		  0, 'no bad input changed any table');
 SELECT * FROM finish();
 ROLLBACK;
