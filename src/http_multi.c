@@ -48,6 +48,7 @@
 #define MIN_ACTIVE		   4	 /* floor of the reduced transfer cap */
 #define EXHAUSTED_RETRY_S  1.0	 /* hand-back delay after a local shortage */
 #define EXHAUSTED_LOG_MS   10000 /* at most one shortage log line per 10 s */
+#define DECREASE_EVERY_MS  100	 /* one halving per burst of failures */
 
 struct FcHttp
 {
@@ -63,6 +64,7 @@ struct FcHttp
 	bool		reduced;	/* cap lowered after a local resource shortage */
 	uint64		shortages;	/* requests handed back for local shortages */
 	TimestampTz last_shortage_log;
+	TimestampTz last_decrease;
 };
 
 static size_t		 write_cb(char *data, size_t size, size_t nmemb, void *arg);
@@ -409,7 +411,15 @@ hand_back_shortage(FcHttp *http, FcJob *job, const char *what, int os_errno)
 	int			old_cap = Min(http->cap, MAX_ACTIVE);
 	TimestampTz now = GetCurrentTimestamp();
 
-	http->cap = Max(MIN_ACTIVE, Min(old_cap, http->active + 1) / 2);
+	/*
+	 * Transfers that fail together are one signal: halve once per burst, or
+	 * a few hundred simultaneous failures would drive the cap to its floor.
+	 */
+	if (!http->reduced || TimestampDifferenceExceeds(http->last_decrease, now, DECREASE_EVERY_MS))
+	{
+		http->cap = Max(MIN_ACTIVE, Min(old_cap, http->active + 1) / 2);
+		http->last_decrease = now;
+	}
 	http->reduced = true;
 	http->shortages++;
 	job->outcome = FC_OUT_HANDBACK;
