@@ -276,7 +276,8 @@ typedef struct FcHttp FcHttp;
 extern FcHttp		 *fc_http_create(void);
 extern void			  fc_http_destroy(FcHttp *http);
 extern bool			  fc_http_start(FcHttp *http, FcJob *job);
-extern int			  fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done, int wake_fd);
+extern int			  fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done, int wake_fd,
+								  bool *woken);
 extern int			  fc_http_in_flight(FcHttp *http);
 extern int			  fc_http_room(FcHttp *http);
 extern int			  fc_http_capacity(FcHttp *http);

@@ -499,10 +499,11 @@ finish_job(FcHttp *http, FcJob *job, CURLcode code)
 
 /*
  * fc_http_run drives transfers for up to timeout_ms, or until wake_fd (if
- * not -1) is readable, and returns the jobs that finished (at most max_done).
+ * not -1) is readable (*woken is then set), and returns the jobs that
+ * finished (at most max_done).
  */
 int
-fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done, int wake_fd)
+fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done, int wake_fd, bool *woken)
 {
 	int		 running;
 	int		 n = 0;
@@ -519,6 +520,7 @@ fc_http_run(FcHttp *http, long timeout_ms, FcJob **done, int max_done, int wake_
 
 		curl_multi_poll(http->multi, wake_fd >= 0 ? &extra : NULL, wake_fd >= 0 ? 1 : 0,
 						(int) timeout_ms, NULL);
+		*woken = wake_fd >= 0 && (extra.revents & CURL_WAIT_POLLIN) != 0;
 		curl_multi_perform(http->multi, &running);
 	}
 	while (n < max_done && (msg = curl_multi_info_read(http->multi, &left)) != NULL)

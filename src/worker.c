@@ -370,15 +370,17 @@ drive_http(WorkerState *ws, long timeout_ms)
 	int		cap = fc_http_in_flight(ws->http);
 	FcJob **done;
 	int		n;
+	bool	woken = false;
 
 	if (cap == 0)
 		return;
 	done = palloc(sizeof(FcJob *) * cap);
 	pg_atomic_write_u32(&fc_shared->workers[ws->slot].http_waiting, 1);
-	n = fc_http_run(ws->http, timeout_ms, done, cap, ws->wake_fd);
+	n = fc_http_run(ws->http, timeout_ms, done, cap, ws->wake_fd, &woken);
 	pg_atomic_write_u32(&fc_shared->workers[ws->slot].http_waiting, 0);
-	/* A commit that woke us also set the latch, which claim_due reads. */
-	(void) fc_wake_socket_drain(ws->wake_fd);
+	/* The commit that woke us also set the latch, which claim_due reads. */
+	if (woken)
+		(void) fc_wake_socket_drain(ws->wake_fd);
 	for (int i = 0; i < n; i++)
 		add_result(ws, done[i]);
 }

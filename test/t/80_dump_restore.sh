@@ -16,14 +16,7 @@ qd "$SRC" "CREATE EXTENSION flowcomm" >/dev/null
 # Traffic: accounts, a template, preferences, a suppression, messages with
 # attachments and events; some sent (faked), some pending.
 fc_psql -d "$SRC" -q -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<SQL
-INSERT INTO flowcomm.provider_account (business_id, provider, sendgrid_api_key, from_email, from_name)
-VALUES ('$BID', 'sendgrid', '$SG_KEY', 'billing@shop.test', 'Shop');
-INSERT INTO flowcomm.provider_account (business_id, provider, twilio_account_sid, twilio_auth_token, sms_from, whatsapp_from)
-VALUES ('$BID', 'twilio', '$TW_SID', '$TW_TOKEN', '+15005550006', '+14155238886');
-SET flowcomm.business_id = '$BID';
-SELECT flowcomm.template_create('{"name": "Hi", "code": "hi", "channel": "sms", "type": "general_notification",
-	"bodyTemplate": "Hi {{name}}", "availableVariables": ["name"]}');
-SELECT flowcomm.preferences_update('customer', '$BID', '{"whatsappEnabled": false, "preferences": {"invoice": ["email"]}}');
+$(business_sql "$BID")
 INSERT INTO flowcomm.suppression (business_id, channel, contact, reason) VALUES ('$BID', 'email', 'gone@example.com', 'bounce');
 SELECT flowcomm.send(jsonb_build_object('channel', 'sms', 'type', 'general', 'recipientContact', '+1415555' || lpad(i::text, 4, '0'),
 	'templateCode', 'hi', 'templateVariables', jsonb_build_object('name', 'n' || i))) FROM generate_series(1, 20) i;

@@ -25,14 +25,7 @@ is "$(qd "$UPG" "CREATE EXTENSION flowcomm VERSION '$OLD'; SELECT extversion FRO
 # Traffic through the 0.1.0 API: accounts, a template, preferences, a
 # suppression, a signing key and a payment link, queued and "sent" messages.
 fc_psql -d "$UPG" -q -v ON_ERROR_STOP=1 >"$FC_TMP/upgrade_fill.out" 2>&1 <<SQL
-INSERT INTO flowcomm.provider_account (business_id, provider, sendgrid_api_key, from_email, from_name)
-VALUES ('$BID', 'sendgrid', '$SG_KEY', 'billing@shop.test', 'Shop');
-INSERT INTO flowcomm.provider_account (business_id, provider, twilio_account_sid, twilio_auth_token, sms_from, whatsapp_from)
-VALUES ('$BID', 'twilio', '$TW_SID', '$TW_TOKEN', '+15005550006', '+14155238886');
-SET flowcomm.business_id = '$BID';
-SELECT flowcomm.template_create('{"name": "Hi", "code": "hi", "channel": "sms", "type": "general_notification",
-	"bodyTemplate": "Hi {{name}}", "availableVariables": ["name"]}');
-SELECT flowcomm.preferences_update('customer', '$BID', '{"whatsappEnabled": false, "preferences": {"invoice": ["email"]}}');
+$(business_sql "$BID")
 SELECT flowcomm.suppression_add('email', 'gone@example.com', 'bounce');
 SELECT flowcomm.signing_key_add('k1');
 SELECT flowcomm.payment_link_issue('$BID', 12.50, 'USD');
