@@ -5,11 +5,13 @@
 # private copy of the PostgreSQL tree and run against a throwaway cluster.
 
 EXTENSION   = flowcomm
-EXTVERSION  = 0.2.0
+EXTVERSION  = 0.3.0
 # Released versions, oldest first.  A released install script is frozen
-# (sql/flowcomm--<v>.sql, tracked); each later release has an upgrade script
-# assembled from sql/upgrade/<from>--<to>/*.sql plus the shipped templates.
-PREV_VERSION = 0.1.0
+# (sql/flowcomm--<v>.sql, tracked), and so are the upgrade scripts between
+# released versions (sql/flowcomm--<a>--<b>.sql); the upgrade from the last
+# release to the one in development is assembled from
+# sql/upgrade/<from>--<to>/*.sql plus the shipped templates.
+PREV_VERSION = 0.2.0
 MODULE_big  = flowcomm
 
 # src/template_json.c renders from JSON text for the standalone fuzz/ programs;

@@ -1,0 +1,14 @@
+-- Upgrade steps from 0.2.0 to 0.3.0, one file per change, applied in name
+-- order by ALTER EXTENSION flowcomm UPDATE.  0.3.0 is one schema change for
+-- the tenancy, provider, performance, scale-out and monitoring work: each
+-- step must leave the catalog exactly as sql/src/ builds it
+-- (test/t/81_upgrade.sh compares the two object by object): add new columns
+-- at the end of their table in sql/src/ too, and keep every C symbol that
+-- 0.1.0's and 0.2.0's scripts reference (the chain 0.1.0 -> 0.2.0 -> 0.3.0
+-- creates those functions before this step replaces or drops them).
+--
+-- A changed or new function is named, not copied: a line
+--   --@function flowcomm.history
+-- pulls its current definition from sql/src (sql/build_upgrade.sh).  Write
+-- out only what is not a function body: tables, indexes, data migrations,
+-- DROPs of changed signatures, grants and comments of new functions.
