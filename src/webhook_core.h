@@ -82,6 +82,7 @@ extern bool fc_twilio_signature(const char *url, size_t url_len,
 								const uint8_t *token, size_t token_len,
 								const FcAllocator *a, char *out, size_t *out_len,
 								FcError *err);
+extern bool fc_twilio_url_port_variant(const char *url, size_t url_len, char *out, size_t *out_len);
 extern bool fc_twilio_signature_matches(const char *url, size_t url_len,
 										const FcFormPair *pairs, size_t npairs,
 										const uint8_t *token, size_t token_len,
