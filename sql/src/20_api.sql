@@ -261,6 +261,10 @@ BEGIN
 	c.channel := ch::channel;
 	c.recipient_contact := coalesce(req_text(req, 'recipientContact', 255),
 									preferred_contact(b, c.recipient_type, c.recipient_id, c.channel));
+	IF c.recipient_contact IS NULL AND c.recipient_id IS NOT NULL THEN
+		PERFORM invalid('recipientId', format('%s %s has no stored %s contact', c.recipient_type, c.recipient_id, c.channel),
+						'store one with preferences_update, or pass recipientContact');
+	END IF;
 	c.recipient_contact := check_contact(c.channel, c.recipient_contact);
 	c.entity_type := req_text(req, 'entityType', 50);
 	IF c.entity_type !~ '^[A-Za-z_]{1,50}$' THEN
@@ -1141,31 +1145,71 @@ END
 $$;
 COMMENT ON FUNCTION flowcomm.preferences_update(text, uuid, jsonb) IS 'Update (or create) preferences of a customer/user/supplier with a partial JSON patch (seed PATCH /communication-preferences/:type/:id)';
 
--- choose_channel: for channel = 'auto', the first allowed channel from the
--- recipient's per-type preferences, else the business's default order, that
--- has a contact and is not blocked.
-CREATE FUNCTION flowcomm.choose_channel(b uuid, p_recipient_type text, p_recipient_id uuid,
-										p_type flowcomm.communication_type, p_contact text)
+-- contact_fits: whether a raw contact has the shape of a channel's address
+-- (an email address for email, E.164 for SMS and WhatsApp, a page-scoped id
+-- for Messenger): channel "auto" never tries a phone number as an email.
+CREATE FUNCTION flowcomm.contact_fits(p_channel flowcomm.channel, p_contact text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT CASE p_channel WHEN 'email' THEN is_email(p_contact)
+						  WHEN 'sms' THEN is_e164(p_contact)
+						  WHEN 'whatsapp' THEN is_e164(p_contact)
+						  WHEN 'messenger' THEN is_messenger_id(p_contact) END
+$$;
+COMMENT ON FUNCTION flowcomm.contact_fits(flowcomm.channel, text) IS 'Internal: true when a contact has the address shape of the channel (email, E.164 phone, Messenger PSID)';
+
+-- choose_channel_among: for channel = 'auto', the first channel of p_allowed
+-- in the recipient's per-type preferences, else the business's default
+-- order, that can reach the recipient and is not blocked.  A raw contact
+-- given with the request is the address the caller wants reached: only the
+-- channels it fits are considered, with that contact.  Without one, the
+-- recipient's stored contact for each channel.
+CREATE FUNCTION flowcomm.choose_channel_among(b uuid, p_recipient_type text, p_recipient_id uuid,
+											  p_type flowcomm.communication_type, p_contact text, p_allowed text[])
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	ch text;
+	addr text;
+	reachable text[] := '{}';
 BEGIN
-	FOR ch IN SELECT unnest(candidate_channels(b, p_recipient_type, p_recipient_id, p_type))
+	FOR ch IN SELECT x FROM unnest(candidate_channels(b, p_recipient_type, p_recipient_id, p_type)) x
+			   WHERE x = ANY (p_allowed)
 	LOOP
-		IF coalesce(preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel), p_contact) IS NOT NULL
-		   AND delivery_block(b, p_recipient_type, p_recipient_id, ch::channel,
-							  coalesce(preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel), p_contact)) IS NULL
-		THEN
+		IF p_contact IS NOT NULL THEN
+			addr := CASE WHEN contact_fits(ch::channel, p_contact) THEN p_contact END;
+		ELSE
+			addr := preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel);
+		END IF;
+		CONTINUE WHEN addr IS NULL;
+		reachable := reachable || ch;
+		IF delivery_block(b, p_recipient_type, p_recipient_id, ch::channel, addr) IS NULL THEN
 			RETURN ch;
 		END IF;
 	END LOOP;
+	IF p_contact IS NOT NULL AND cardinality(reachable) = 0 THEN
+		PERFORM invalid('recipientContact', format('"%s" is not an address of any channel channel "auto" may use (%s)',
+												   left(p_contact, 80), array_to_string(p_allowed, ', ')),
+						'give an email address, an E.164 phone number (+14155550100) or a Messenger id');
+	END IF;
 	RAISE EXCEPTION 'no channel available for this recipient'
-		USING ERRCODE = 'PT409', HINT = 'the recipient has no contact on an enabled channel, or opted out';
+		USING ERRCODE = 'PT409',
+			  DETAIL = CASE WHEN cardinality(reachable) = 0 THEN 'the recipient has no stored contact on ' || array_to_string(p_allowed, ', ')
+							ELSE 'the recipient opted out of or is suppressed on ' || array_to_string(reachable, ', ') END,
+			  HINT = 'the recipient has no contact on an enabled channel, or opted out';
 END
 $$;
-COMMENT ON FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) IS 'Channel for channel=auto: recipient preference for the type, else business order; skips blocked channels and channels without a contact';
+COMMENT ON FUNCTION flowcomm.choose_channel_among(uuid, text, uuid, flowcomm.communication_type, text, text[]) IS 'Channel for channel=auto among the allowed ones: recipient preference for the type, else business order; a raw contact restricts to the channels it is an address of; skips blocked channels and channels without a contact';
+
+CREATE FUNCTION flowcomm.choose_channel(b uuid, p_recipient_type text, p_recipient_id uuid,
+										p_type flowcomm.communication_type, p_contact text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT choose_channel_among(b, p_recipient_type, p_recipient_id, p_type, p_contact, enum_range(NULL::channel)::text[])
+$$;
+COMMENT ON FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) IS 'Channel for channel=auto: recipient preference for the type, else business order; a raw contact restricts to the channels it is an address of; skips blocked channels and channels without a contact';
 
 CREATE FUNCTION flowcomm.candidate_channels(b uuid, p_recipient_type text, p_recipient_id uuid,
 											p_type flowcomm.communication_type)

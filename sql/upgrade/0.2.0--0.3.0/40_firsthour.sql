@@ -12,3 +12,21 @@ DROP FUNCTION api.communications(text, text, text, text, text, text, text, text,
 COMMENT ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text) IS 'GET /rpc/communications: history with filters (direction=outbound|inbound among them), page or cursor pagination and a count mode (seed GET /communications)';
 REVOKE EXECUTE ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text) TO flowcomm_viewer;
+
+-- channel "auto" considers only the channels the given contact is an address
+-- of; a recipientId without a stored contact says so; send_payment_link's
+-- "auto" chooses between WhatsApp and SMS only.
+--@function flowcomm.contact_fits
+COMMENT ON FUNCTION flowcomm.contact_fits(flowcomm.channel, text) IS 'Internal: true when a contact has the address shape of the channel (email, E.164 phone, Messenger PSID)';
+--@function flowcomm.choose_channel_among
+COMMENT ON FUNCTION flowcomm.choose_channel_among(uuid, text, uuid, flowcomm.communication_type, text, text[]) IS 'Channel for channel=auto among the allowed ones: recipient preference for the type, else business order; a raw contact restricts to the channels it is an address of; skips blocked channels and channels without a contact';
+DROP FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text);
+--@function flowcomm.choose_channel
+COMMENT ON FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) IS 'Channel for channel=auto: recipient preference for the type, else business order; a raw contact restricts to the channels it is an address of; skips blocked channels and channels without a contact';
+--@function flowcomm.build_message
+--@function flowcomm.send_payment_link
+-- Internal helpers: no role calls them directly (as in a fresh install,
+-- where every flowcomm function starts revoked from PUBLIC).
+REVOKE ALL ON FUNCTION flowcomm.contact_fits(flowcomm.channel, text),
+	flowcomm.choose_channel_among(uuid, text, uuid, flowcomm.communication_type, text, text[]),
+	flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) FROM PUBLIC;
