@@ -798,3 +798,128 @@ fc_paylink_mac_matches(const char *token, size_t len,
 		return false;
 	return fc_equal_ct(expected, FC_SHA256_LEN, given, givenlen);
 }
+
+/* ------------------------------------------------------ short payment links */
+
+/*
+ * Short payment-link tokens (0.3.0): base64url(link id || truncated MAC),
+ * 22 characters, so that a link fits an SMS.  The link id is random and
+ * names a stored payment_link row (which holds the invoice, amount,
+ * currency, expiry and signing key); the MAC is the first
+ * FC_PAYLINK_SHORT_MAC_LEN bytes of HMAC-SHA256 under that key over a
+ * domain tag, the id and the row's terms, so a token can neither be
+ * guessed (128 bits) nor be pointed at other terms.
+ */
+static const char paylink_short_tag[] = "flowcomm-paylink-v2";
+
+static bool
+paylink_short_mac(const uint8_t *id, const uint8_t *secret, size_t secret_len,
+				  const char *terms, size_t terms_len, uint8_t *mac, FcError *err)
+{
+	FcHmac h;
+	size_t maclen;
+	bool   ok;
+
+	if (!fc_hmac_init(&h, FC_DIGEST_SHA256, secret, secret_len))
+	{
+		set_error(err, FC_ERR_CRYPTO, "could not initialise HMAC-SHA256");
+		return false;
+	}
+	/* the tag's NUL separates it from the id */
+	ok = fc_hmac_update(&h, paylink_short_tag, sizeof(paylink_short_tag)) &&
+		 fc_hmac_update(&h, id, FC_PAYLINK_SHORT_ID_LEN) &&
+		 fc_hmac_update(&h, terms, terms_len);
+	if (!ok)
+	{
+		fc_hmac_free(&h);
+		set_error(err, FC_ERR_CRYPTO, "HMAC-SHA256 failed");
+		return false;
+	}
+	if (!fc_hmac_final(&h, mac, &maclen))
+	{
+		set_error(err, FC_ERR_CRYPTO, "HMAC-SHA256 failed");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * fc_paylink_short_sign writes the FC_PAYLINK_SHORT_TOKEN_LEN-character
+ * token of a link id and its terms into out (one more byte for the NUL).
+ */
+bool
+fc_paylink_short_sign(const uint8_t *id, const uint8_t *secret, size_t secret_len,
+					  const char *terms, size_t terms_len, char *out, FcError *err)
+{
+	uint8_t raw[FC_PAYLINK_SHORT_ID_LEN + FC_MAC_MAX_LEN];
+	size_t	n;
+
+	err->code = FC_OK;
+	err->message[0] = '\0';
+	memcpy(raw, id, FC_PAYLINK_SHORT_ID_LEN);
+	if (!paylink_short_mac(id, secret, secret_len, terms, terms_len,
+						   raw + FC_PAYLINK_SHORT_ID_LEN, err))
+		return false;
+	n = fc_base64_encode(raw, FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN, out, true);
+	out[n] = '\0';
+	return true;
+}
+
+/*
+ * paylink_short_decode: true when token has the short shape (exactly
+ * FC_PAYLINK_SHORT_TOKEN_LEN base64url characters in canonical form), with
+ * the id and MAC bytes in raw.  The canonical check makes each link have
+ * exactly one spelling.
+ */
+static bool
+paylink_short_decode(const char *token, size_t len, uint8_t *raw)
+{
+	uint8_t buf[FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN + 3];
+	char	again[FC_PAYLINK_SHORT_TOKEN_LEN + 4];
+	size_t	n;
+
+	if (len != FC_PAYLINK_SHORT_TOKEN_LEN || !fc_base64_decode(token, len, buf, &n, true) ||
+		n != FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN)
+		return false;
+	if (fc_base64_encode(buf, n, again, true) != len || memcmp(again, token, len) != 0)
+		return false;
+	memcpy(raw, buf, n);
+	return true;
+}
+
+/*
+ * fc_paylink_short_id extracts the link id of a short token; false when the
+ * token does not have the short shape.
+ */
+bool
+fc_paylink_short_id(const char *token, size_t len, uint8_t *id)
+{
+	uint8_t raw[FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN];
+
+	if (!paylink_short_decode(token, len, raw))
+		return false;
+	memcpy(id, raw, FC_PAYLINK_SHORT_ID_LEN);
+	return true;
+}
+
+/*
+ * fc_paylink_short_matches: constant-time check of a short token's MAC for
+ * the given terms.  false with err->code FC_OK means "does not match" (or
+ * not a short token).
+ */
+bool
+fc_paylink_short_matches(const char *token, size_t len, const uint8_t *secret, size_t secret_len,
+						 const char *terms, size_t terms_len, FcError *err)
+{
+	uint8_t raw[FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN];
+	uint8_t expected[FC_MAC_MAX_LEN];
+
+	err->code = FC_OK;
+	err->message[0] = '\0';
+	if (!paylink_short_decode(token, len, raw))
+		return false;
+	if (!paylink_short_mac(raw, secret, secret_len, terms, terms_len, expected, err))
+		return false;
+	return fc_equal_ct(expected, FC_PAYLINK_SHORT_MAC_LEN, raw + FC_PAYLINK_SHORT_ID_LEN,
+					   FC_PAYLINK_SHORT_MAC_LEN);
+}

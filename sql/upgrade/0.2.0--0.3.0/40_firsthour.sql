@@ -30,3 +30,48 @@ COMMENT ON FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communica
 REVOKE ALL ON FUNCTION flowcomm.contact_fits(flowcomm.channel, text),
 	flowcomm.choose_channel_among(uuid, text, uuid, flowcomm.communication_type, text, text[]),
 	flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) FROM PUBLIC;
+
+-- Short payment links: a 22-character token (link id + MAC) naming a stored
+-- payment_link row, so that a payment-link SMS fits one segment.  Tokens
+-- issued by 0.2.0 (long, stateless) keep verifying.
+CREATE FUNCTION flowcomm.paylink_short_sign(link_id bytea, secret bytea, terms text) RETURNS text
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_paylink_short_sign';
+COMMENT ON FUNCTION flowcomm.paylink_short_sign(bytea, bytea, text) IS 'Internal: short token base64url(link id || first 8 bytes of HMAC-SHA256 over a tag, the id and the terms), 22 characters';
+CREATE FUNCTION flowcomm.paylink_short_id(token text) RETURNS bytea
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_paylink_short_id';
+COMMENT ON FUNCTION flowcomm.paylink_short_id(text) IS 'Internal: the 8-byte link id of a short token (not authenticated), NULL when the token does not have the short shape';
+CREATE FUNCTION flowcomm.paylink_short_valid(token text, secret bytea, terms text) RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_paylink_short_valid';
+COMMENT ON FUNCTION flowcomm.paylink_short_valid(text, bytea, text) IS 'Internal: constant-time check of a short token''s MAC for the given terms';
+CREATE FUNCTION flowcomm.sms_segments(body text, OUT segments int, OUT encoding text)
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_sms_segments';
+COMMENT ON FUNCTION flowcomm.sms_segments(text) IS 'Billed SMS segments of a body and its encoding (GSM-7: 160, 153 per part; UCS-2: 70, 67 per part), as the workers record them';
+
+CREATE TABLE flowcomm.payment_link (
+	link_id      bytea PRIMARY KEY CHECK (length(link_id) = 8),
+	business_id  uuid NOT NULL,
+	invoice_id   uuid NOT NULL,
+	amount       text NOT NULL,
+	currency     text NOT NULL,
+	key_id       text NOT NULL,
+	issued_at    timestamptz NOT NULL,
+	expires_at   timestamptz NOT NULL
+);
+COMMENT ON TABLE flowcomm.payment_link IS 'Payment links issued since 0.3.0: the terms a short token (link id + MAC) stands for. Read only through payment_link_verify; no role has direct access';
+COMMENT ON COLUMN flowcomm.payment_link.link_id IS 'Random 8-byte id, the first half of the token; primary key because a token is verified without knowing its business';
+COMMENT ON COLUMN flowcomm.payment_link.amount IS 'Exact decimal text at the currency''s minor unit, as signed';
+COMMENT ON COLUMN flowcomm.payment_link.key_id IS 'signing_key that signed the token (not a foreign key: a removed key must leave its links unverifiable, not undeletable)';
+ALTER TABLE flowcomm.payment_link ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON flowcomm.payment_link
+	USING (business_id = (SELECT flowcomm.current_business_id())) WITH CHECK (business_id = (SELECT flowcomm.current_business_id()));
+SELECT pg_catalog.pg_extension_config_dump('flowcomm.payment_link'::regclass, '');
+
+--@function flowcomm.paylink_terms
+COMMENT ON FUNCTION flowcomm.paylink_terms(flowcomm.payment_link) IS 'Internal: the terms of a payment link as its short token signs them';
+--@function flowcomm.payment_link_issue
+--@function flowcomm.payment_link_check_short
+COMMENT ON FUNCTION flowcomm.payment_link_check_short(text, numeric, timestamptz) IS 'Internal: verify a short (0.3.0) payment link token as of a given time';
+--@function flowcomm.payment_link_check
+REVOKE ALL ON FUNCTION flowcomm.paylink_short_sign(bytea, bytea, text), flowcomm.paylink_short_id(text),
+	flowcomm.paylink_short_valid(text, bytea, text), flowcomm.sms_segments(text),
+	flowcomm.paylink_terms(flowcomm.payment_link), flowcomm.payment_link_check_short(text, numeric, timestamptz) FROM PUBLIC;
