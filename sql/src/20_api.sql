@@ -231,9 +231,9 @@ BEGIN
 		'maxRetries', 'businessId', 'createdBy']);
 	c.business_id := b;
 	c.created_by := coalesce(req_text(req, 'createdBy', 100), actor);
-	IF c.created_by <> actor AND c.created_by !~ '^SYSTEM_[a-z_]{1,40}$' THEN
+	IF c.created_by <> actor AND (c.created_by !~ '^SYSTEM_[a-z_]{1,40}$' OR NOT actor_trusted()) THEN
 		PERFORM invalid('createdBy', 'may only name a system actor such as SYSTEM_collections',
-						'the acting user is taken from flowcomm.user_id or the JWT');
+						'the acting user is taken from flowcomm.user_id or the JWT; only the service role or PostgREST may name a system actor');
 	END IF;
 	IF (req ? 'businessId') AND req_uuid(req, 'businessId') IS DISTINCT FROM b THEN
 		RAISE EXCEPTION 'businessId % is not the current business', req ->> 'businessId'
