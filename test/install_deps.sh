@@ -4,9 +4,15 @@
 # only reports what is missing and fails.
 set -e
 
+# Everything `make test` and `make demo` use that a minimal Debian 12
+# (debootstrap --variant=minbase) lacks: procps for kill/pkill/ps in the
+# crash tests, perl for prove, ca-certificates for npm, nodejs/npm for the
+# bench contenders (make test runs the bench smoke), mount for the
+# disk-full test's tmpfs.
 PACKAGES="make gcc postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libssl-dev \
 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libmicrohttpd-dev curl jq \
-python3 openssl lcov cppcheck clang clang-format-14 valgrind"
+python3 openssl perl procps mount ca-certificates nodejs npm git \
+lcov cppcheck clang clang-format-14 valgrind"
 [ -n "$FLOWCOMM_EXTRA_PACKAGES" ] && PACKAGES="$PACKAGES $FLOWCOMM_EXTRA_PACKAGES"
 
 missing=""
