@@ -125,12 +125,16 @@ deps:
 simulator:
 	$(MAKE) -C test/simulator
 
+# The build is quiet unless it fails (then its whole output is shown).
+FC_QUIET_BUILD = @mkdir -p tmp_check && $(MAKE) -s --no-print-directory all simulator >tmp_check/build.log 2>&1 || \
+	{ cat tmp_check/build.log; echo "flowcomm: the build failed (tmp_check/build.log)"; exit 1; }
+
 test: deps
-	@$(MAKE) --no-print-directory all simulator
+	$(FC_QUIET_BUILD)
 	@FC_SUITES="regress pgtap proc bench" sh test/run_tests.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all simulator
+	$(FC_QUIET_BUILD)
 	@sh test/demo.sh
 
 # The long chaos run (CHAOS_MINUTES, default 10: 20,000 messages, 20 kill -9,
