@@ -59,6 +59,14 @@ deb $MIRROR bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
+# The network's own certificate authorities (an egress proxy's, installed on
+# this machine as local CAs) belong to the machine, not to the project: the
+# fresh root trusts them too, so that npm reaches its registry.  Debian's
+# ca-certificates, when the README's commands install it, adds them.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	mkdir -p "$ROOT/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+fi
 # Packages must not start services in the chroot (postgresql-15 would start
 # a cluster on 5432); the tests start their own.
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
