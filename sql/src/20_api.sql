@@ -156,6 +156,36 @@ $$;
 COMMENT ON FUNCTION flowcomm.enqueue(flowcomm.communication, flowcomm.queue_priority, timestamptz, jsonb, jsonb) IS 'Internal: insert a validated message with attachments, queue job and queued event; wakes workers at commit';
 
 -- check_attachments: validate the attachments array of a send request.
+-- req_scheduled_at: a request's send time, at most a year ahead: every
+-- entry point that takes one (send, resend) uses this one rule.
+CREATE FUNCTION flowcomm.req_scheduled_at(req jsonb, field text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	t timestamptz := req_timestamptz(req, field);
+BEGIN
+	IF t > now() + interval '1 year' THEN
+		PERFORM invalid(field, 'is more than a year ahead');
+	END IF;
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.req_scheduled_at(jsonb, text) IS 'Internal: a request''s scheduled time, refused (22023 naming the field) more than a year ahead';
+
+-- no_line_breaks: a value that ends up in a mail header (subject, names)
+-- may not carry CR or LF (header injection).
+CREATE FUNCTION flowcomm.no_line_breaks(v text, field text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	IF v ~ '[\r\n]' THEN
+		PERFORM invalid(field, 'may not contain line breaks', 'it becomes part of an email header');
+	END IF;
+	RETURN v;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.no_line_breaks(text, text) IS 'Internal: a header-bound value, refused (22023 naming the field) when it contains CR or LF';
+
 CREATE FUNCTION flowcomm.check_attachments(atts jsonb, p_channel flowcomm.channel) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
@@ -199,8 +229,17 @@ BEGIN
 		ELSIF a ->> 'fileUrl' IS NULL AND a ->> 'filePath' IS NULL THEN
 			PERFORM invalid(f, 'needs contentBase64, fileUrl or filePath');
 		END IF;
-		IF p_channel IN ('whatsapp', 'messenger', 'sms') AND a ->> 'fileUrl' IS NULL THEN
+		-- Only what the worker really sends is accepted: Sendgrid takes the
+		-- bytes (flowcomm fetches no URL or file), WhatsApp and Messenger a
+		-- public media URL, SMS nothing (MMS is not offered).
+		IF p_channel = 'sms' THEN
+			PERFORM invalid('attachments', 'an SMS carries no attachments', 'send them by email, or as WhatsApp media (fileUrl)');
+		ELSIF p_channel = 'email' AND a ->> 'contentBase64' IS NULL THEN
+			PERFORM invalid(f || '.contentBase64', 'is required for email: flowcomm attaches the bytes given, it fetches no fileUrl or filePath');
+		ELSIF p_channel IN ('whatsapp', 'messenger') AND a ->> 'fileUrl' IS NULL THEN
 			PERFORM invalid(f || '.fileUrl', format('%s media must be a public URL', p_channel));
+		ELSIF p_channel IN ('whatsapp', 'messenger') AND a ->> 'contentBase64' IS NOT NULL THEN
+			PERFORM invalid(f || '.contentBase64', format('%s media is sent by URL only (fileUrl)', p_channel));
 		END IF;
 		n := n + 1;
 	END LOOP;
@@ -255,6 +294,9 @@ BEGIN
 	c.recipient_type := coalesce(req_enum(req, 'recipientType', ARRAY['customer', 'supplier', 'user']), 'customer');
 	c.recipient_id := req_uuid(req, 'recipientId');
 	c.recipient_name := req_text(req, 'recipientName', 255);
+	IF c.recipient_name ~ '[\r\n]' THEN
+		PERFORM invalid('recipientName', 'may not contain line breaks', 'it becomes part of an email header');
+	END IF;
 	IF ch = 'auto' THEN
 		ch := choose_channel(b, c.recipient_type, c.recipient_id, c.type, req_text(req, 'recipientContact', 255));
 	END IF;
@@ -288,7 +330,9 @@ BEGIN
 		c.template_id := r.template_id;
 		c.template_code := r.template_code;
 		c.template_variables := coalesce(req_object(req, 'templateVariables'), '{}');
-		c.subject := coalesce(req_text(req, 'subject', 500), r.subject);
+		c.subject := coalesce(no_line_breaks(req_text(req, 'subject', 500), 'subject'),
+							  -- a template's subject may wrap; a header may not
+							  regexp_replace(r.subject, '\s*[\r\n]+\s*', ' ', 'g'));
 		c.content := r.body;
 		c.content_text := r.body_text;
 		c.locale := coalesce(c.locale, r.locale);
@@ -297,7 +341,7 @@ BEGIN
 			PERFORM invalid('templateVariables', 'given without templateId or templateCode');
 		END IF;
 		max_len := CASE WHEN c.channel = 'email' THEN 1048576 ELSE 65536 END;
-		c.subject := req_text(req, 'subject', 500);
+		c.subject := no_line_breaks(req_text(req, 'subject', 500), 'subject');
 		c.content := req_text(req, 'content', max_len);
 		IF c.content IS NULL OR c.content = '' THEN
 			PERFORM invalid('content', 'is required when no template is given');
@@ -346,10 +390,7 @@ BEGIN
 	END IF;
 	c := build_message(b, request, current_actor());
 	prio := coalesce(req_enum(request, 'priority', enum_range(NULL::queue_priority)::text[]), 'normal');
-	sched := req_timestamptz(request, 'scheduledAt');
-	IF sched > now() + interval '1 year' THEN
-		PERFORM invalid('scheduledAt', 'is more than a year ahead');
-	END IF;
+	sched := req_scheduled_at(request, 'scheduledAt');
 	atts := check_attachments(request -> 'attachments', c.channel);
 
 	c := enqueue(c, prio::queue_priority, sched, atts, NULL);
@@ -395,8 +436,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	   AND coalesce((r ->> 'recipientType') IN ('customer', 'supplier', 'user') AND jsonb_typeof(r -> 'recipientType') = 'string', true)
 	   AND coalesce(jsonb_typeof(r -> 'recipientId') = 'string' AND (r ->> 'recipientId') ~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$', true)
 	   AND coalesce(jsonb_typeof(r -> 'entityId') = 'string' AND (r ->> 'entityId') ~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$', true)
-	   AND coalesce(jsonb_typeof(r -> 'recipientName') = 'string' AND length(r ->> 'recipientName') <= 255, true)
-	   AND coalesce(jsonb_typeof(r -> 'subject') = 'string' AND length(r ->> 'subject') <= 500, true)
+	   AND coalesce(jsonb_typeof(r -> 'recipientName') = 'string' AND length(r ->> 'recipientName') <= 255
+					AND (r ->> 'recipientName') !~ '[\r\n]', true)
+	   AND coalesce(jsonb_typeof(r -> 'subject') = 'string' AND length(r ->> 'subject') <= 500
+					AND (r ->> 'subject') !~ '[\r\n]', true)
 	   AND coalesce(jsonb_typeof(r -> 'entityType') = 'string' AND (r ->> 'entityType') ~ '^[A-Za-z_]{1,50}$', true)
 	   AND coalesce(jsonb_typeof(r -> 'locale') = 'string' AND (r ->> 'locale') ~ '^[a-z]{2}([-_][A-Za-z]{2})?$', true)
 	   AND coalesce(jsonb_typeof(r -> 'priority') = 'string' AND (r ->> 'priority') IN ('low', 'normal', 'high', 'urgent'), true)
@@ -501,7 +544,10 @@ BEGIN
 				SELECT * INTO t FROM resolve_template(b, k.ch::channel, NULL, k.code, k.loc);
 				src := coalesce(t.subject_template, '') || ' ' || t.body_template;
 				partials := template_partials(b, k.ch::channel, coalesce(k.loc, t.locale));
-				tpls := tpls || jsonb_build_object(concat_ws('/', k.ch, k.code, k.loc), jsonb_build_object(
+				-- The key keeps every position (format writes NULL as ''):
+				-- concat_ws skipped NULLs, so a content-only element with
+				-- locale es met the template whose code is es.
+				tpls := tpls || jsonb_build_object(format('%s/%s/%s', k.ch, k.code, k.loc), jsonb_build_object(
 					'id', t.id, 'code', t.code, 'locale', t.locale, 'renderLocale', coalesce(k.loc, t.locale),
 					'subject', t.subject_template, 'body', t.body_template, 'partials', partials,
 					'required', to_jsonb(ARRAY(SELECT v FROM unnest(template_variables(src)) v
@@ -528,7 +574,7 @@ BEGIN
 				   CASE WHEN r ->> 'channel' = 'email' THEN lower(r ->> 'recipientContact') ELSE r ->> 'recipientContact' END AS contact,
 				   coalesce(r -> 'templateVariables', '{}') AS vars, tk.*
 			  FROM bulk_elements(requests) x
-			  LEFT JOIN tk ON tk.key = concat_ws('/', r ->> 'channel', r ->> 'templateCode', r ->> 'locale')
+			  LEFT JOIN tk ON r ? 'templateCode' AND tk.key = format('%s/%s/%s', r ->> 'channel', r ->> 'templateCode', r ->> 'locale')
 		), m AS (
 			-- Rendered messages; a missing variable or an empty e-mail
 			-- subject stops the whole batch, naming the element.
@@ -538,7 +584,8 @@ BEGIN
 			  FROM e
 			 CROSS JOIN LATERAL (
 				SELECT coalesce(r ->> 'subject', CASE WHEN t_subject IS NOT NULL
-														THEN render(t_subject, vars, t_partials, 'none', false, t_rlocale) END) AS subject,
+														THEN regexp_replace(render(t_subject, vars, t_partials, 'none', false, t_rlocale),
+																			'\s*[\r\n]+\s*', ' ', 'g') END) AS subject,
 					   CASE WHEN key IS NULL THEN r ->> 'content'
 							ELSE render(t_body, vars, t_partials, CASE WHEN ch = 'email' THEN 'html' ELSE 'none' END,
 										false, t_rlocale) END AS content) s
@@ -996,12 +1043,15 @@ BEGIN
 	END IF;
 	c := build_message(b, req, current_actor());
 	c.original_communication_id := o.id;
+	-- The original's attachments go along only on the same channel, checked
+	-- as a send's are (an email's PDF bytes are no SMS media).
 	c := enqueue(c, coalesce(req_enum(opt, 'priority', enum_range(NULL::queue_priority)::text[]), 'normal')::queue_priority,
-				 req_timestamptz(opt, 'scheduledAt'),
-				 (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('filename', a.filename, 'fileUrl', a.file_url,
+				 req_scheduled_at(opt, 'scheduledAt'),
+				 check_attachments(CASE WHEN c.channel = o.channel THEN
+					(SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('filename', a.filename, 'fileUrl', a.file_url,
 							'filePath', a.file_path, 'mimeType', a.mime_type, 'sizeBytes', a.size_bytes,
 							'contentBase64', encode(a.content, 'base64'))))
-					FROM communication_attachment a WHERE a.business_id = b AND a.communication_id = o.id),
+					   FROM communication_attachment a WHERE a.business_id = b AND a.communication_id = o.id) END, c.channel),
 				 NULL);
 	RETURN jsonb_build_object('id', c.id, 'originalCommunicationId', o.id, 'status', c.status,
 							  'communication', communication_json(c));

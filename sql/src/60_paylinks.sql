@@ -132,7 +132,10 @@ BEGIN
 	IF amount <> round(amount, digits) THEN
 		PERFORM invalid('amount', format('has more than %s decimal places for %s', digits, cur));
 	END IF;
-	IF expires_in IS NULL OR expires_in < interval '1 minute' OR expires_in > interval '366 days' THEN
+	-- Compared as points in time: an interval compares months as 30 days, so
+	-- '12 months 6 days' would pass a 366-day cap it exceeds.
+	IF expires_in IS NULL OR now() + expires_in < now() + interval '1 minute'
+	   OR now() + expires_in > now() + interval '366 days' THEN
 		PERFORM invalid('expiresIn', 'must be between 1 minute and 366 days');
 	END IF;
 	SELECT * INTO k FROM signing_key s

@@ -7,7 +7,7 @@ SELECT plan(72);
 SET LOCAL flowcomm.business_id = 'b0000000-0000-0000-0000-0000000005a1';
 DO $$ BEGIN
 	PERFORM flowcomm.send('{"channel": "email", "type": "invoice", "recipientContact": "a@example.com", "subject": "A", "content": "for A",
-		"attachments": [{"filename": "a.pdf", "fileUrl": "https://a.example/a.pdf"}]}');
+		"attachments": [{"filename": "a.pdf", "contentBase64": "JVBERi0xLjQK"}]}');
 	PERFORM flowcomm.preferences_update('customer', 'c0000000-0000-0000-0000-0000000005a1', '{"smsEnabled": false, "preferredPhone": "+14155550555"}');
 END $$;
 INSERT INTO flowcomm.communication_template (business_id, name, code, channel, type, body_template, created_by)
