@@ -584,7 +584,7 @@ BEGIN
 			 WHERE m.recipient_contact = p_contact AND m.direction = 'outbound' AND m.channel = p_channel
 			   AND NOT EXISTS (SELECT 1 FROM provider_account a
 								WHERE a.business_id = m.business_id AND a.provider = 'twilio'
-								  AND a.twilio_account_sid IS NOT NULL));
+								  AND a.enabled AND a.twilio_account_sid IS NOT NULL));
 END
 $$;
 COMMENT ON FUNCTION flowcomm.inbound_businesses(text, uuid[], boolean, flowcomm.channel, text, text) IS 'Internal: businesses an inbound message is for: the own account owning the To number (several: each in conversation with the sender), else (default account) business_id in the URL, the request''s business, or every business on the shared account that wrote to the sender on that channel';
