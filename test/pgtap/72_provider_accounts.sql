@@ -3,7 +3,7 @@
 -- of reach; bad input names the field and writes nothing.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(17);
+SELECT plan(19);
 CREATE ROLE fc_t72_admin LOGIN IN ROLE flowcomm_admin;
 CREATE ROLE fc_t72_other LOGIN IN ROLE flowcomm_admin;
 CREATE ROLE fc_t72_viewer LOGIN IN ROLE flowcomm_viewer;
@@ -43,6 +43,8 @@ SELECT matches(pg_temp.err($$SELECT flowcomm.provider_account_set('{"provider": 
 SELECT matches(pg_temp.err($$SELECT flowcomm.provider_account_set('{"provider": "sendgrid", "smsFrom": "+14155550100"}')$$),
 	'^22023 invalid provider', 'a Twilio field on a Sendgrid account is refused');
 SELECT is(flowcomm.provider_account_disable('sendgrid') ->> 'enabled', 'false', 'disable');
+SELECT is(api.provider_account_disable('twilio') ->> 'enabled', 'false', 'POST /rpc/provider_account_disable');
+SELECT is(flowcomm.session_identity() ->> 'trust', 'bound', 'session_identity: a bound role, whatever it switched to');
 -- Another business and another role.
 SELECT matches(pg_temp.err($$SET flowcomm.business_id = 'b0000000-0000-0000-0000-0000000072a2'; SELECT flowcomm.provider_account_info()$$),
 	'^42501', 'naming another business is refused');
