@@ -195,7 +195,7 @@ hand_back_slot(FcBucket *b, TimestampTz now)
 	TimestampTz slot = Max(Max(now, b->next_slot), b->paused_until);
 
 	if (slot == now)
-		slot = now + (TimestampTz) (Max(1.0 - b->tokens, 1.0) / b->rate * USECS_PER_SEC);
+		slot = now + (TimestampTz) ((b->tokens < 1.0 ? 1.0 - b->tokens : 1.0) / b->rate * USECS_PER_SEC);
 	b->next_slot = slot + (TimestampTz) (USECS_PER_SEC / b->rate);
 	return slot;
 }
@@ -222,7 +222,8 @@ fc_ratelimit_take(const FcJob *job, double *wait_seconds)
 	refill(b, job, now);
 	share = find_share(b, &job->business_id, now);
 	share->last_seen = now;
-	within = share->next_slot <= now;
+	/* alone on the bucket (its own account), a business is always within its share */
+	within = share->next_slot <= now || active_shares(b, now) == 1;
 	ok = (now >= b->paused_until && b->tokens >= 1.0 && (within || !other_starved(b, share, now)));
 	if (ok)
 	{
@@ -231,14 +232,23 @@ fc_ratelimit_take(const FcJob *job, double *wait_seconds)
 			(TimestampTz) (active_shares(b, now) / b->rate * USECS_PER_SEC);
 		share->starved_at = 0;
 	}
-	else if (within && now >= b->paused_until)
+	else if (within && share->starved_at == 0 && now >= b->paused_until && active_shares(b, now) > 1)
 	{
-		/* next in line: back when the next token is earned, no queueing */
+		/*
+		 * Next in line: back when the next token is earned, without queueing
+		 * behind the slots reserved for others.  One job per business at a
+		 * time; its others queue as before.
+		 */
 		share->starved_at = now;
 		*wait_seconds = Max(1.0 - b->tokens, 0.0) / b->rate;
 	}
 	else
-		*wait_seconds = Min(MAX_HANDBACK_SECONDS, (double) (hand_back_slot(b, now) - now) / USECS_PER_SEC);
+	{
+		/* reserve the next free slot of this bucket for the job (once: Min is a macro) */
+		double slot_wait = (double) (hand_back_slot(b, now) - now) / USECS_PER_SEC;
+
+		*wait_seconds = Min(MAX_HANDBACK_SECONDS, slot_wait);
+	}
 	LWLockRelease(fc_shared->bucket_lock);
 	return ok;
 }
