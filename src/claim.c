@@ -77,7 +77,7 @@ static const char *const claim_sql =
 	"   CROSS JOIN LATERAL (SELECT x.ctid FROM flowcomm.communication_queue x"
 	"      WHERE x.business_id = biz.business_id AND x.status = 'pending' AND x.scheduled_at <= now()"
 	"      ORDER BY x.priority DESC, x.scheduled_at LIMIT share.n FOR UPDATE SKIP LOCKED) p"
-"), q AS ("
+	"), q AS ("
 	"  UPDATE flowcomm.communication_queue q"
 	"     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
 	"         lease_expires_at = now() + make_interval(secs => $3),"

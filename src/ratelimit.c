@@ -229,7 +229,7 @@ fc_ratelimit_take(const FcJob *job, double *wait_seconds)
 	{
 		b->tokens -= 1.0;
 		share->next_slot = Max(now, share->next_slot) +
-			(TimestampTz) (active_shares(b, now) / b->rate * USECS_PER_SEC);
+						   (TimestampTz) (active_shares(b, now) / b->rate * USECS_PER_SEC);
 		share->starved_at = 0;
 	}
 	else if (within && share->starved_at == 0 && now >= b->paused_until && active_shares(b, now) > 1)
