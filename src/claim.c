@@ -70,7 +70,7 @@ static const char *const claim_sql =
 	"    SELECT business_id FROM hi WHERE business_id IS NOT NULL"
 	"    UNION ALL SELECT business_id FROM lo WHERE business_id IS NOT NULL LIMIT $2) b"
 	"), share AS ("
-	"  SELECT greatest(1, $2 / count(*))::int AS n, (array_agg(business_id ORDER BY turn DESC))[1] AS last"
+	"  SELECT greatest(1, $2 / nullif(count(*), 0))::int AS n, (array_agg(business_id ORDER BY turn DESC))[1] AS last"
 	"    FROM biz"
 	"), picked AS ("
 	"  SELECT p.ctid FROM biz CROSS JOIN share"
