@@ -35,14 +35,16 @@ static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr recover_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
 
-/* The business this worker's previous claim ended on: the next one starts after it. */
+/* The business this worker's previous claim started with: the next one starts after it. */
 static pg_uuid_t claim_cursor;
 
 /*
  * The claim is fair between businesses: a loose index scan of
  * communication_queue_business_claim_idx lists the businesses with pending
- * work, starting after the business the previous claim of this worker ended
- * on ($4) and wrapping round, at most $2 of them; each gets an equal share
+ * work, starting after the business the previous claim of this worker
+ * started with ($4) and wrapping round, at most $2 of them (so the start
+ * moves by one business per claim: every business comes first in turn, and
+ * with more businesses than a batch, the window slides over all of them); each gets an equal share
  * of the batch ($2 / businesses, at least 1), taken in its own claim order
  * (priority, then scheduled_at).  So one business's 100,000 urgent jobs
  * cannot keep another's single invoice waiting: priority orders the work
@@ -70,7 +72,7 @@ static const char *const claim_sql =
 	"    SELECT business_id FROM hi WHERE business_id IS NOT NULL"
 	"    UNION ALL SELECT business_id FROM lo WHERE business_id IS NOT NULL LIMIT $2) b"
 	"), share AS ("
-	"  SELECT greatest(1, $2 / nullif(count(*), 0))::int AS n, (array_agg(business_id ORDER BY turn DESC))[1] AS last"
+	"  SELECT greatest(1, $2 / nullif(count(*), 0))::int AS n, (array_agg(business_id ORDER BY turn))[1] AS first"
 	"    FROM biz"
 	"), picked AS ("
 	"  SELECT p.ctid FROM biz CROSS JOIN share"
@@ -102,7 +104,7 @@ static const char *const claim_sql =
 	"       CASE WHEN pa.business_id IS NULL THEN d.messaging_service_sid ELSE pa.messaging_service_sid END,"
 	"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'rate')::float8,"
 	"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'burst')::float8,"
-	"       att.filenames, att.mimes, att.urls, att.contents, (SELECT last FROM share)"
+	"       att.filenames, att.mimes, att.urls, att.contents, (SELECT first FROM share)"
 	"  FROM q"
 	"  JOIN flowcomm.communication c ON c.business_id = q.business_id AND c.id = q.communication_id"
 	"  LEFT JOIN flowcomm.provider_account pa ON pa.business_id = q.business_id AND pa.enabled"

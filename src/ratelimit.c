@@ -39,6 +39,15 @@
 
 #define PROBE_LIMIT			 64
 #define MAX_HANDBACK_SECONDS 300.0
+/*
+ * A job next in line for a token earned within this long waits for it in
+ * the worker instead of going back to the queue: a hand-back costs a queue
+ * write and a new claim, which under a neighbour's backlog (each claim also
+ * handing back its throttled jobs) is what the starved business would wait
+ * for.  Once per business at a time (the starved mark), so a worker pauses
+ * at most this long per business per batch.
+ */
+#define NEXT_IN_LINE_WAIT_SECONDS 0.025
 
 /* Channel defaults (the seed): rate per second and burst. */
 static const double default_rate[FC_NUM_CHANNELS] = {10, 5, 4, 4};
@@ -235,12 +244,22 @@ fc_ratelimit_take(const FcJob *job, double *wait_seconds)
 	else if (within && share->starved_at == 0 && now >= b->paused_until && active_shares(b, now) > 1)
 	{
 		/*
-		 * Next in line: back when the next token is earned, without queueing
-		 * behind the slots reserved for others.  One job per business at a
-		 * time; its others queue as before.
+		 * Next in line: the next token earned is this business's, and
+		 * others ahead of their share are refused until it is served.  Wait
+		 * for it here when it is near, else come back when it is earned,
+		 * without queueing behind the slots reserved for others.  One job
+		 * per business at a time; its others queue as before.
 		 */
+		double wait = Max(1.0 - b->tokens, 0.0) / b->rate;
+
 		share->starved_at = now;
-		*wait_seconds = Max(1.0 - b->tokens, 0.0) / b->rate;
+		if (wait <= NEXT_IN_LINE_WAIT_SECONDS)
+		{
+			LWLockRelease(fc_shared->bucket_lock);
+			pg_usleep((long) (wait * USECS_PER_SEC) + 1000);
+			return fc_ratelimit_take(job, wait_seconds);
+		}
+		*wait_seconds = wait;
 	}
 	else
 	{
