@@ -57,12 +57,40 @@ endif
 EXTRA_CLEAN = $(DATA_built) test/results test/regression.* \
               test/simulator/flowcomm-sim coverage tmp_check
 
+# PGXS is included while the Makefile is read, before any recipe runs, so
+# on a fresh machine (no postgresql-server-dev-15 yet) the `deps` step could
+# never run in time.  When PostgreSQL's build files are missing, the Debian
+# packages are installed here, during parsing, for every goal that builds
+# (install_deps.sh installs as root, and otherwise says what is missing).
+FC_PGXS_DEFAULT := /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk
+FC_NO_BUILD_GOALS := clean distclean maintainer-clean deps format-check lint test-fresh
+# (`test -f`, not $(wildcard): make caches directory listings, and the file
+# may appear while the Makefile is being read.)
+fc_exists = $(shell test -f '$(1)' && echo yes)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
-ifeq ($(PGXS),)
-# pg_config is missing on a fresh machine: let `make test`/`make demo` install it first.
-PGXS := /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk
+ifeq ($(call fc_exists,$(PGXS)),)
+PGXS := $(FC_PGXS_DEFAULT)
 endif
+ifeq ($(call fc_exists,$(PGXS)),)
+ifneq ($(filter-out $(FC_NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(info flowcomm: PostgreSQL 15's build files (PGXS) are missing: installing the Debian packages first)
+FC_DEPS_STATUS := $(shell sh test/install_deps.sh >&2; echo $$?)
+ifneq ($(FC_DEPS_STATUS),0)
+$(error flowcomm: could not install the build dependencies (test/install_deps.sh exited $(FC_DEPS_STATUS)))
+endif
+endif
+endif
+ifeq ($(call fc_exists,$(PGXS)),)
+ifneq ($(filter-out $(FC_NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error flowcomm: $(PGXS) is missing: install postgresql-server-dev-15)
+else
+# clean and friends work without PGXS.
+clean distclean maintainer-clean:
+	rm -rf $(EXTRA_CLEAN) $(OBJS) $(MODULE_big).so
+endif
+else
 include $(PGXS)
+endif
 
 # PGXS tracks no header dependencies: a changed struct must rebuild every
 # object that uses it, or objects disagree about its layout.
@@ -83,7 +111,13 @@ $(UPGRADE): $(UPGRADE_SOURCES) $(SQL_SOURCES) $(TEMPLATE_FILES) sql/build_templa
 	  sh sql/build_upgrade.sh $(UPGRADE_SOURCES); \
 	  sh sql/build_templates.sh $(TEMPLATE_FILES); } > $@
 
-.PHONY: deps test demo simulator check-chaos fuzz
+.PHONY: deps test demo simulator check-chaos fuzz test-fresh
+
+# The README's two commands on a throwaway minimal Debian 12 root
+# (debootstrap minbase, cached in /var/cache/flowcomm), from a clean clone of
+# HEAD under "/root/src dir/": proves the install steps are complete.
+test-fresh:
+	@sh test/fresh.sh
 
 deps:
 	@sh test/install_deps.sh
@@ -91,12 +125,16 @@ deps:
 simulator:
 	$(MAKE) -C test/simulator
 
+# The build is quiet unless it fails (then its whole output is shown).
+FC_QUIET_BUILD = @mkdir -p tmp_check && $(MAKE) -s --no-print-directory all simulator >tmp_check/build.log 2>&1 || \
+	{ cat tmp_check/build.log; echo "flowcomm: the build failed (tmp_check/build.log)"; exit 1; }
+
 test: deps
-	@$(MAKE) --no-print-directory all simulator
+	$(FC_QUIET_BUILD)
 	@FC_SUITES="regress pgtap proc bench" sh test/run_tests.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all simulator
+	$(FC_QUIET_BUILD)
 	@sh test/demo.sh
 
 # The long chaos run (CHAOS_MINUTES, default 10: 20,000 messages, 20 kill -9,

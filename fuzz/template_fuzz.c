@@ -7,6 +7,10 @@
  * partials JSON (missing parts are absent).  Every compile and render must
  * either succeed or fail with an error code and message; the sanitizers
  * catch everything else.  html_to_text is fed the template text as well.
+ * One input in four runs with the nesting limits at the highest values a
+ * superuser may set (flowcomm.template_max_depth and _max_partial_depth =
+ * 1000): then only the engine's own stack budget stands between a template
+ * and a stack overflow, and that is what it must hold.
  *
  * fuzz/template_fuzz.c
  *
@@ -17,12 +21,12 @@
 
 #include "template.h"
 
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 split(const char *s, size_t len, const char **part, size_t *plen, int n)
 {
-	int			k;
+	int k;
 
 	for (k = 0; k < n; k++)
 	{
@@ -44,13 +48,13 @@ split(const char *s, size_t len, const char **part, size_t *plen, int n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *part[3];
-	size_t		plen[3];
-	TplLimits	limits;
+	const char		*part[3];
+	size_t			 plen[3];
+	TplLimits		 limits;
 	TplRenderOptions opts;
-	TplTemplate *tpl;
-	TplError	err;
-	TplBuf		out;
+	TplTemplate		*tpl;
+	TplError		 err;
+	TplBuf			 out;
 
 	split((const char *) data, size, part, plen, 3);
 	tpl_limits_default(&limits);
@@ -60,6 +64,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.limits.max_output_size = 256 * 1024;
 	opts.limits.max_steps = 100000;
 	opts.limits.max_partial_depth = 8;
+	if ((size & 12) == 12)
+	{
+		limits.max_depth = 1000;
+		opts.limits.max_depth = 1000;
+		opts.limits.max_partial_depth = 1000;
+	}
 	opts.escape = (size & 1) ? TPL_ESCAPE_NONE : TPL_ESCAPE_HTML;
 	opts.strict = (size & 2) != 0;
 

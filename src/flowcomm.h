@@ -315,6 +315,10 @@ extern void	 fc_sms_segments(const char *text, int *segments, const char **encod
 extern void	 fc_json_escape(StringInfo buf, const char *s);
 extern void	 fc_form_append(StringInfo buf, const char *key, const char *value);
 extern char *fc_html_to_text(const char *html);
+
+/* template_sql.c: the flowcomm.template_max_* limits (defined by _PG_init) */
+#define TPL_SQL_DEFAULT_MAX_STEPS 2000000
+extern void	 tpl_define_gucs(void);
 extern char *fc_mask_secrets(const char *msg, const FcAccount *acct);
 extern char *fc_json_find_string(const char *json, const char *key);
 extern int	 fc_json_find_int(const char *json, const char *key, int dflt);

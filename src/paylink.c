@@ -9,6 +9,11 @@
  * payload JSON, picks the key and interprets the verified payload; these
  * functions only touch bytes, and never print a secret.
  *
+ * 0.3.0 adds short tokens for SMS: base64url(8-byte random link id || the
+ * first 8 bytes of HMAC-SHA256 over a tag, the id and the link's terms),
+ * 22 characters.  The id names a stored flowcomm.payment_link row holding
+ * the terms; the MAC means a leaked copy of that table forges no link.
+ *
  * src/paylink.c
  *
  *-------------------------------------------------------------------------
@@ -26,6 +31,9 @@ PG_FUNCTION_INFO_V1(flowcomm_paylink_sign);
 PG_FUNCTION_INFO_V1(flowcomm_paylink_open);
 PG_FUNCTION_INFO_V1(flowcomm_paylink_mac_valid);
 PG_FUNCTION_INFO_V1(flowcomm_random_bytes);
+PG_FUNCTION_INFO_V1(flowcomm_paylink_short_sign);
+PG_FUNCTION_INFO_V1(flowcomm_paylink_short_id);
+PG_FUNCTION_INFO_V1(flowcomm_paylink_short_valid);
 
 /* Shortest accepted HMAC key, as signing_key's CHECK constraint requires */
 #define PAYLINK_MIN_SECRET 32
@@ -155,4 +163,73 @@ flowcomm_random_bytes(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate random bytes")));
 	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * flowcomm.paylink_short_sign(link_id bytea, secret bytea, terms text)
+ * RETURNS text: the short token of a stored link.
+ */
+Datum
+flowcomm_paylink_short_sign(PG_FUNCTION_ARGS)
+{
+	bytea  *id = PG_GETARG_BYTEA_PP(0);
+	bytea  *secret = PG_GETARG_BYTEA_PP(1);
+	text   *terms = PG_GETARG_TEXT_PP(2);
+	char	out[FC_PAYLINK_SHORT_TOKEN_LEN + 4];
+	FcError err;
+
+	check_secret(secret);
+	if (VARSIZE_ANY_EXHDR(id) != FC_PAYLINK_SHORT_ID_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid link id: not %d bytes", FC_PAYLINK_SHORT_ID_LEN)));
+	if (!fc_paylink_short_sign((const uint8_t *) VARDATA_ANY(id),
+							   (const uint8_t *) VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
+							   VARDATA_ANY(terms), VARSIZE_ANY_EXHDR(terms), out, &err))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not sign payment link"),
+				 errdetail("%s.", err.message)));
+	PG_RETURN_TEXT_P(cstring_to_text(out));
+}
+
+/*
+ * flowcomm.paylink_short_id(token text) RETURNS bytea: the link id of a
+ * short token, NULL when the token does not have the short shape.
+ */
+Datum
+flowcomm_paylink_short_id(PG_FUNCTION_ARGS)
+{
+	text  *token = PG_GETARG_TEXT_PP(0);
+	bytea *result = palloc(VARHDRSZ + FC_PAYLINK_SHORT_ID_LEN);
+
+	if (!fc_paylink_short_id(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), (uint8_t *) VARDATA(result)))
+		PG_RETURN_NULL();
+	SET_VARSIZE(result, VARHDRSZ + FC_PAYLINK_SHORT_ID_LEN);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * flowcomm.paylink_short_valid(token text, secret bytea, terms text)
+ * RETURNS boolean: constant-time check of a short token's MAC.
+ */
+Datum
+flowcomm_paylink_short_valid(PG_FUNCTION_ARGS)
+{
+	text   *token = PG_GETARG_TEXT_PP(0);
+	bytea  *secret = PG_GETARG_BYTEA_PP(1);
+	text   *terms = PG_GETARG_TEXT_PP(2);
+	FcError err;
+	bool	ok;
+
+	check_secret(secret);
+	ok = fc_paylink_short_matches(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token),
+								  (const uint8_t *) VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
+								  VARDATA_ANY(terms), VARSIZE_ANY_EXHDR(terms), &err);
+	if (!ok && err.code == FC_ERR_CRYPTO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not check payment link signature"),
+				 errdetail("%s.", err.message)));
+	PG_RETURN_BOOL(ok);
 }

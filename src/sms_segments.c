@@ -10,11 +10,18 @@
  * table take two septets), anything else is UCS-2 (70 UTF-16 units, 67 when
  * concatenated; characters outside the BMP take two units).
  *
+ * flowcomm.sms_segments(text) exposes the count to SQL, so a template's
+ * cost can be checked before anything is sent.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 
 #include "flowcomm.h"
 
@@ -116,4 +123,30 @@ fc_sms_segments(const char *text, int *segments, const char **encoding)
 		*encoding = "UCS-2";
 		*segments = units <= 70 ? 1 : (units + 66) / 67;
 	}
+}
+
+PG_FUNCTION_INFO_V1(flowcomm_sms_segments);
+
+/*
+ * flowcomm.sms_segments(body text, OUT segments int, OUT encoding text)
+ */
+Datum
+flowcomm_sms_segments(PG_FUNCTION_ARGS)
+{
+	char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	int			segments;
+	const char *encoding;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sms_segments must be called in a context that accepts a record")));
+	tupdesc = BlessTupleDesc(tupdesc);
+	fc_sms_segments(body, &segments, &encoding);
+	values[0] = Int32GetDatum(segments);
+	values[1] = CStringGetTextDatum(encoding);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

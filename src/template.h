@@ -26,7 +26,13 @@
 #define TPL_DEFAULT_MAX_OUTPUT_SIZE	  (4 * 1024 * 1024)
 #define TPL_DEFAULT_MAX_PARTIAL_DEPTH 16
 #define TPL_DEFAULT_MAX_STEPS		  20000000
-#define TPL_JSON_MAX_DEPTH			  1000
+/*
+ * Stack the renderer may use below its entry point, whatever the limits
+ * say: sections nested in partials nested in sections recurse, and
+ * max_depth x max_partial_depth can exceed any thread's stack.
+ */
+#define TPL_STACK_BUDGET   (1024 * 1024)
+#define TPL_JSON_MAX_DEPTH 1000
 
 /* Error classes; the SQL glue maps each to a SQLSTATE */
 typedef enum TplErrorCode
@@ -94,6 +100,13 @@ typedef bool (*TplTzHook)(void *ctx, const char *name, int64_t utc,
 /* Called every few thousand render steps, e.g. to honour query cancel */
 typedef void (*TplInterruptHook)(void *ctx);
 
+/*
+ * Called on every nested render step, e.g. PostgreSQL's check_stack_depth;
+ * it may return false (too deep) or leave by longjmp.  The engine also
+ * bounds its own stack use by TPL_STACK_BUDGET.
+ */
+typedef bool (*TplStackHook)(void *ctx);
+
 typedef struct TplValue	   TplValue;
 typedef struct TplTemplate TplTemplate;
 
@@ -107,6 +120,8 @@ typedef struct TplRenderOptions
 	void			*tz_ctx;
 	TplInterruptHook interrupt_hook;
 	void			*interrupt_ctx;
+	TplStackHook	 stack_hook;
+	void			*stack_ctx;
 } TplRenderOptions;
 
 /* Growable output buffer, bounded by max */

@@ -401,12 +401,32 @@ apply_tilde(Parser *ps)
 
 /* ---------- expressions ---------- */
 
+/*
+ * set_segment stores path segment k: a segment literal "[a b]" (Handlebars'
+ * way to name a key with spaces or dots, or an array index "[0]") without
+ * its brackets.  false for an empty segment.
+ */
+static bool
+set_segment(TplPath *path, int k, const char *s, size_t len)
+{
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']')
+		s++, len -= 2;
+	else if (memchr(s, '[', len) != NULL || memchr(s, ']', len) != NULL)
+		return false;
+	if (len == 0)
+		return false;
+	path->seg[k] = s;
+	path->seglen[k] = len;
+	return true;
+}
+
 static bool
 parse_path(Parser *ps, size_t pos, const char *w, size_t wlen, TplPath *path)
 {
 	size_t i;
 	size_t segstart;
 	int	   k = 0;
+	bool   in_literal = false;
 
 	memset(path, 0, sizeof(*path));
 	if ((wlen == 1 && w[0] == '.') || (wlen == 4 && memcmp(w, "this", 4) == 0))
@@ -431,22 +451,31 @@ parse_path(Parser *ps, size_t pos, const char *w, size_t wlen, TplPath *path)
 	}
 	path->nseg = 1;
 	for (i = 0; i < wlen; i++)
-		if (w[i] == '.')
+	{
+		if (w[i] == '[')
+			in_literal = true;
+		else if (w[i] == ']')
+			in_literal = false;
+		else if (w[i] == '.' && !in_literal)
 			path->nseg++;
+	}
 	path->seg = tpl_arena_alloc(ps->arena, path->nseg * sizeof(char *));
 	path->seglen = tpl_arena_alloc(ps->arena, path->nseg * sizeof(size_t));
 	if (path->seg == NULL || path->seglen == NULL)
 		return false;
 	segstart = 0;
+	in_literal = false;
 	for (i = 0; i <= wlen; i++)
 	{
-		if (i < wlen && w[i] != '.')
+		if (i < wlen && w[i] == '[')
+			in_literal = true;
+		else if (i < wlen && w[i] == ']')
+			in_literal = false;
+		if (i < wlen && (w[i] != '.' || in_literal))
 			continue;
-		if (i == segstart)
+		if (!set_segment(path, k++, w + segstart, i - segstart))
 			return fail_at(ps, pos, TPL_ERR_SYNTAX,
 						   "invalid name \"%.*s\"", w, wlen);
-		path->seg[k] = w + segstart;
-		path->seglen[k++] = i - segstart;
 		segstart = i + 1;
 	}
 	return true;
@@ -518,6 +547,20 @@ parse_word_arg(Parser *ps, size_t *i, size_t end, TplArg *arg)
 
 		if (c == '=' || c == '(' || c == ')')
 			return fail_at(ps, *i, TPL_ERR_SYNTAX, c == '=' ? "hash arguments are not supported" : "subexpressions are not supported", NULL, 0);
+		if (c == '|')
+			return fail_at(ps, *i, TPL_ERR_SYNTAX,
+						   "block parameters (as |x i|) are not supported: inside {{#each}} use this and @index",
+						   NULL, 0);
+		if (c == '[')
+		{
+			/* a segment literal ([0], [a b]) may hold spaces and dots */
+			const char *close = memchr(ps->src + *i, ']', end - *i);
+
+			if (close == NULL)
+				return fail_at(ps, *i, TPL_ERR_SYNTAX, "unclosed [ in a name", NULL, 0);
+			*i = (size_t) (close - ps->src) + 1;
+			continue;
+		}
 		(*i)++;
 	}
 	n = *i - start;
@@ -558,15 +601,32 @@ parse_word_arg(Parser *ps, size_t *i, size_t end, TplArg *arg)
 
 /*
  * A lone word is a name even when it looks like a literal: mustache data
- * may well have keys called "null" or "1" ({{^null}} in the spec).
+ * may well have keys called "null" or "1" ({{^null}} in the spec).  A lone
+ * quoted string is a name too, as in Handlebars ({{"a b"}} is {{[a b]}}):
+ * one segment, dots and all.
  */
 static bool
 word_as_name(Parser *ps, TplNode *node)
 {
 	TplArg *a = &node->args[0];
 
-	if (node->nargs != 1 || a->kind == ARG_PATH || a->kind == ARG_STRING)
+	if (node->nargs != 1 || a->kind == ARG_PATH)
 		return true;
+	if (a->kind == ARG_STRING)
+	{
+		if (a->len == 0)
+			return fail_at(ps, node->pos, TPL_ERR_SYNTAX, "invalid name \"\"", NULL, 0);
+		a->kind = ARG_PATH;
+		memset(&a->path, 0, sizeof(a->path));
+		a->path.nseg = 1;
+		a->path.seg = tpl_arena_alloc(ps->arena, sizeof(char *));
+		a->path.seglen = tpl_arena_alloc(ps->arena, sizeof(size_t));
+		if (a->path.seg == NULL || a->path.seglen == NULL)
+			return false;
+		a->path.seg[0] = a->str;
+		a->path.seglen[0] = a->len;
+		return true;
+	}
 	a->kind = ARG_PATH;
 	return parse_path(ps, node->pos, a->str, a->len, &a->path);
 }

@@ -13,6 +13,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ struct TplRenderState
 	const char			   *cur_src;	 /* source of the template being rendered */
 	const char			   *cur_partial; /* its partial name, NULL for the main one */
 	size_t					cur_partial_len;
+	const char			   *stack_base; /* address of a local of the entry point */
 };
 
 static bool render_list(TplRenderState *st, const TplNodeList *list);
@@ -417,11 +419,35 @@ hbs_truthy(const TplValue *v)
 static bool
 render_partial(TplRenderState *st, const TplNode *node);
 
+/*
+ * Nested sections and partials recurse through render_node: stop before
+ * the stack runs out, by the engine's own budget and the host's hook.
+ */
+static bool
+stack_ok(TplRenderState *st, const TplNode *node)
+{
+	char	  here;
+	ptrdiff_t used = st->stack_base - &here;
+
+	if (used < 0)
+		used = -used;
+	if (used > TPL_STACK_BUDGET ||
+		(st->opts->stack_hook != NULL && !st->opts->stack_hook(st->opts->stack_ctx)))
+	{
+		tpl_set_error(st->err, TPL_ERR_LIMIT_DEPTH,
+					  "template nesting (sections within partials) is too deep for the stack");
+		return fail_node(st, node);
+	}
+	return true;
+}
+
 static bool
 render_node(TplRenderState *st, const TplNode *node)
 {
 	const TplValue *v;
 
+	if (node->kind != N_TEXT && node->kind != N_VAR && !stack_ok(st, node))
+		return false;
 	if (++st->steps % INTERRUPT_EVERY == 0 && st->opts->interrupt_hook)
 		st->opts->interrupt_hook(st->opts->interrupt_ctx);
 	if (st->opts->limits.max_steps > 0 && st->steps > st->opts->limits.max_steps)
@@ -644,9 +670,11 @@ tpl_render_value(const TplTemplate *tpl, const TplValue *vars,
 	TplRenderState		  st;
 	PartialCache		 *pc;
 	bool				  ok;
+	char				  base;
 
 	memset(err, 0, sizeof(*err));
 	memset(&st, 0, sizeof(st));
+	st.stack_base = &base;
 	st.opts = opts;
 	st.alloc = alloc;
 	st.err = err;

@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -57,50 +58,100 @@ static int	guc_max_size_kb = TPL_DEFAULT_MAX_TEMPLATE_SIZE / 1024;
 static int	guc_max_depth = TPL_DEFAULT_MAX_DEPTH;
 static int	guc_max_output_kb = TPL_DEFAULT_MAX_OUTPUT_SIZE / 1024;
 static int	guc_max_partial_depth = TPL_DEFAULT_MAX_PARTIAL_DEPTH;
+static int	guc_max_steps = TPL_SQL_DEFAULT_MAX_STEPS;
 
 /*
- * The GUCs are defined on first use rather than in _PG_init, which the
- * module entry point owns; a value SET earlier is kept by the placeholder
- * mechanism.
+ * Ceilings: the values set by the server's configuration (postgresql.conf,
+ * ALTER SYSTEM, the command line, ALTER ROLE/DATABASE ALL), which only a
+ * superuser can write.  Any other role may lower a limit, never raise it
+ * above its ceiling: the limits are what keeps a render's memory, stack and
+ * time bounded, and a tenant must not be able to lift them.
  */
-static void
-define_gucs(void)
+static int ceil_size_kb = TPL_DEFAULT_MAX_TEMPLATE_SIZE / 1024;
+static int ceil_depth = TPL_DEFAULT_MAX_DEPTH;
+static int ceil_output_kb = TPL_DEFAULT_MAX_OUTPUT_SIZE / 1024;
+static int ceil_partial_depth = TPL_DEFAULT_MAX_PARTIAL_DEPTH;
+static int ceil_steps = TPL_SQL_DEFAULT_MAX_STEPS;
+
+static bool
+limit_check(const char *name, int *ceiling, int newval, GucSource source)
+{
+	if (source <= PGC_S_GLOBAL)
+	{
+		*ceiling = newval;
+		return true;
+	}
+	/* a parallel worker restores what its leader already checked */
+	if (InitializingParallelWorker || newval <= *ceiling || superuser())
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("only a superuser may raise %s above %d", name, *ceiling);
+	GUC_check_errhint("The server configuration sets the ceiling; lower values are always allowed.");
+	return false;
+}
+
+#define LIMIT_HOOK(fn, name, ceiling)                           \
+	static bool fn(int *newval, void **extra, GucSource source) \
+	{                                                           \
+		return limit_check(name, &(ceiling), *newval, source);  \
+	}
+
+LIMIT_HOOK(check_size, "flowcomm.template_max_size", ceil_size_kb)
+LIMIT_HOOK(check_depth, "flowcomm.template_max_depth", ceil_depth)
+LIMIT_HOOK(check_output, "flowcomm.template_max_output", ceil_output_kb)
+LIMIT_HOOK(check_partial_depth, "flowcomm.template_max_partial_depth", ceil_partial_depth)
+LIMIT_HOOK(check_steps, "flowcomm.template_max_steps", ceil_steps)
+
+/*
+ * Defined by _PG_init (tpl_define_gucs) so that no session SET can precede
+ * the definition, and again on first use when the library was loaded some
+ * other way; a value SET earlier is kept by the placeholder mechanism and
+ * goes through the check hooks.
+ */
+void
+tpl_define_gucs(void)
 {
 	if (gucs_defined)
 		return;
 	gucs_defined = true;
 	DefineCustomIntVariable("flowcomm.template_max_size",
 							"Largest template source flowcomm.render accepts.",
-							NULL, &guc_max_size_kb,
+							"A non-superuser may only lower it.", &guc_max_size_kb,
 							TPL_DEFAULT_MAX_TEMPLATE_SIZE / 1024, 1, 1024 * 1024,
-							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+							PGC_USERSET, GUC_UNIT_KB, check_size, NULL, NULL);
 	DefineCustomIntVariable("flowcomm.template_max_depth",
 							"Deepest nesting of sections in a template.",
-							NULL, &guc_max_depth, TPL_DEFAULT_MAX_DEPTH, 1, 1000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							"A non-superuser may only lower it.", &guc_max_depth,
+							TPL_DEFAULT_MAX_DEPTH, 1, 1000,
+							PGC_USERSET, 0, check_depth, NULL, NULL);
 	DefineCustomIntVariable("flowcomm.template_max_output",
 							"Largest output flowcomm.render produces.",
-							NULL, &guc_max_output_kb,
+							"A non-superuser may only lower it.", &guc_max_output_kb,
 							TPL_DEFAULT_MAX_OUTPUT_SIZE / 1024, 1, 512 * 1024,
-							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+							PGC_USERSET, GUC_UNIT_KB, check_output, NULL, NULL);
 	DefineCustomIntVariable("flowcomm.template_max_partial_depth",
 							"Deepest nesting of partials while rendering.",
-							NULL, &guc_max_partial_depth,
+							"A non-superuser may only lower it.", &guc_max_partial_depth,
 							TPL_DEFAULT_MAX_PARTIAL_DEPTH, 0, 1000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_USERSET, 0, check_partial_depth, NULL, NULL);
+	DefineCustomIntVariable("flowcomm.template_max_steps",
+							"Most render steps (nodes visited) of one flowcomm.render call.",
+							"Bounds the CPU time of a render; a non-superuser may only lower it.",
+							&guc_max_steps, TPL_SQL_DEFAULT_MAX_STEPS, 1000, INT_MAX,
+							PGC_USERSET, 0, check_steps, NULL, NULL);
 }
 
 static void
 current_limits(TplLimits *limits)
 {
-	define_gucs();
+	tpl_define_gucs();
 	tpl_limits_default(limits);
 	limits->max_template_size = (size_t) guc_max_size_kb * 1024;
 	limits->max_depth = guc_max_depth;
 	limits->max_output_size = (size_t) guc_max_output_kb * 1024;
 	limits->max_partial_depth = guc_max_partial_depth;
-	/* query cancel and statement_timeout bound the work instead */
-	limits->max_steps = 0;
+	/* on: a small template can otherwise loop for minutes (each over @root) */
+	limits->max_steps = guc_max_steps;
 }
 
 /* ---------- allocator and hooks ---------- */
@@ -135,6 +186,14 @@ static void
 pg_interrupt(void *ctx)
 {
 	CHECK_FOR_INTERRUPTS();
+}
+
+/* ERROR (54001) before the stack runs out, as PostgreSQL's own recursion */
+static bool
+pg_stack_ok(void *ctx)
+{
+	check_stack_depth();
+	return true;
 }
 
 /* ---------- errors ---------- */
@@ -465,6 +524,7 @@ flowcomm_render(PG_FUNCTION_ARGS)
 		opts.locale = text_to_cstring(PG_GETARG_TEXT_PP(5));
 	opts.tz_hook = pg_tz_offset;
 	opts.interrupt_hook = pg_interrupt;
+	opts.stack_hook = pg_stack_ok;
 	tpl = get_template(VARDATA_ANY(src), VARSIZE_ANY_EXHDR(src), &opts.limits);
 
 	/* everything below lives in one context, dropped after the copy out */

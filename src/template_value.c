@@ -22,6 +22,19 @@ tpl_value_get(const TplValue *obj, const char *key, size_t klen)
 {
 	size_t i;
 
+	/* An array's elements by index, as Handlebars: items.0, items.[0] */
+	if (obj != NULL && obj->type == TV_ARRAY && klen > 0 && klen <= 9)
+	{
+		size_t idx = 0;
+
+		for (i = 0; i < klen; i++)
+		{
+			if (key[i] < '0' || key[i] > '9')
+				return NULL;
+			idx = idx * 10 + (size_t) (key[i] - '0');
+		}
+		return idx < obj->n ? obj->items[idx] : NULL;
+	}
 	if (obj == NULL || obj->type != TV_OBJECT)
 		return NULL;
 	for (i = obj->n; i > 0; i--)

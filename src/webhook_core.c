@@ -327,43 +327,36 @@ pair_cmp(const void *x, const void *y)
 }
 
 /*
- * fc_twilio_signature computes the X-Twilio-Signature value for a request
- * into out (at least 29 bytes: 28 base64 characters and a NUL).
+ * twilio_mac computes the signature of url + the sorted pairs into out.
+ * With dedup, a pair equal (name and value) to the one before it is left
+ * out: Twilio's Python SDK builds the string from the set of values of
+ * each name, so a parameter repeated with the same value counts once
+ * there, and every time in the other SDKs.
  */
-bool
-fc_twilio_signature(const char *url, size_t url_len,
-					const FcFormPair *pairs, size_t npairs,
-					const uint8_t *token, size_t token_len,
-					const FcAllocator *a, char *out, size_t *out_len,
-					FcError *err)
+static bool
+twilio_mac(const char *url, size_t url_len, const FcFormPair **sorted, size_t npairs,
+		   bool dedup, const uint8_t *token, size_t token_len, char *out, size_t *out_len,
+		   FcError *err)
 {
-	const FcFormPair **sorted = NULL;
-	FcHmac			   h;
-	uint8_t			   mac[FC_MAC_MAX_LEN];
-	size_t			   maclen;
-	size_t			   i;
-	bool			   ok;
+	FcHmac	h;
+	uint8_t mac[FC_MAC_MAX_LEN];
+	size_t	maclen;
+	size_t	i;
+	bool	ok;
 
-	if (npairs > 0)
-	{
-		sorted = fc_alloc(a, npairs * sizeof(*sorted), err);
-		if (sorted == NULL)
-			return false;
-		for (i = 0; i < npairs; i++)
-			sorted[i] = &pairs[i];
-		qsort(sorted, npairs, sizeof(*sorted), pair_cmp);
-	}
 	if (!fc_hmac_init(&h, FC_DIGEST_SHA1, token, token_len))
 	{
-		fc_release(a, sorted);
 		set_error(err, FC_ERR_CRYPTO, "could not initialise HMAC-SHA1");
 		return false;
 	}
 	ok = fc_hmac_update(&h, url, url_len);
 	for (i = 0; ok && i < npairs; i++)
+	{
+		if (dedup && i > 0 && pair_cmp(&sorted[i - 1], &sorted[i]) == 0)
+			continue;
 		ok = fc_hmac_update(&h, sorted[i]->name, sorted[i]->name_len) &&
 			 fc_hmac_update(&h, sorted[i]->value, sorted[i]->value_len);
-	fc_release(a, sorted);
+	}
 	if (!ok)
 	{
 		fc_hmac_free(&h);
@@ -381,9 +374,114 @@ fc_twilio_signature(const char *url, size_t url_len,
 }
 
 /*
- * fc_twilio_signature_matches compares the received signature with the
- * expected one in constant time.  false with err->code FC_OK means "does
- * not match"; any other code is a failure to compute.
+ * sort_pairs returns an allocated array of pointers to the pairs, sorted by
+ * name then value (NULL, with err unset, when there are none).
+ */
+static const FcFormPair **
+sort_pairs(const FcFormPair *pairs, size_t npairs, const FcAllocator *a, bool *ok, FcError *err)
+{
+	const FcFormPair **sorted;
+	size_t			   i;
+
+	*ok = true;
+	if (npairs == 0)
+		return NULL;
+	sorted = fc_alloc(a, npairs * sizeof(*sorted), err);
+	if (sorted == NULL)
+	{
+		*ok = false;
+		return NULL;
+	}
+	for (i = 0; i < npairs; i++)
+		sorted[i] = &pairs[i];
+	qsort(sorted, npairs, sizeof(*sorted), pair_cmp);
+	return sorted;
+}
+
+/*
+ * fc_twilio_signature computes the X-Twilio-Signature value for a request
+ * into out (at least 29 bytes: 28 base64 characters and a NUL).
+ */
+bool
+fc_twilio_signature(const char *url, size_t url_len,
+					const FcFormPair *pairs, size_t npairs,
+					const uint8_t *token, size_t token_len,
+					const FcAllocator *a, char *out, size_t *out_len,
+					FcError *err)
+{
+	const FcFormPair **sorted;
+	bool			   ok;
+
+	sorted = sort_pairs(pairs, npairs, a, &ok, err);
+	if (!ok)
+		return false;
+	ok = twilio_mac(url, url_len, sorted, npairs, false, token, token_len, out, out_len, err);
+	fc_release(a, sorted);
+	return ok;
+}
+
+/*
+ * fc_twilio_url_port_variant writes into out (url_len + 7 bytes at least)
+ * the same URL with its port toggled: an http(s) URL without a port gets
+ * the scheme's default one (:443 or :80), one with a port loses it.  This
+ * is what Twilio's SDKs try, since Twilio signs some requests with the
+ * port and some without.  false when url is not an http(s) URL.
+ */
+bool
+fc_twilio_url_port_variant(const char *url, size_t url_len, char *out, size_t *out_len)
+{
+	size_t		host;
+	size_t		end;
+	size_t		colon = 0;
+	size_t		i;
+	const char *port;
+
+	if (url_len >= 8 && strncasecmp(url, "https://", 8) == 0)
+		host = 8, port = ":443";
+	else if (url_len >= 7 && strncasecmp(url, "http://", 7) == 0)
+		host = 7, port = ":80";
+	else
+		return false;
+	for (end = host; end < url_len && url[end] != '/' && url[end] != '?' && url[end] != '#'; end++)
+	{
+		if (url[end] == '@')
+			colon = 0; /* user info: a ':' before it is no port */
+		else if (url[end] == ']')
+			colon = 0; /* IPv6 literal: its ':' are no port */
+		else if (url[end] == ':')
+			colon = end;
+	}
+	if (end == host)
+		return false;
+	if (colon != 0)
+	{
+		for (i = colon + 1; i < end; i++)
+			if (url[i] < '0' || url[i] > '9')
+				return false;
+		memcpy(out, url, colon);
+		memcpy(out + colon, url + end, url_len - end);
+		*out_len = colon + (url_len - end);
+	}
+	else
+	{
+		size_t plen = strlen(port);
+
+		memcpy(out, url, end);
+		memcpy(out + end, port, plen);
+		memcpy(out + end + plen, url + end, url_len - end);
+		*out_len = url_len + plen;
+	}
+	out[*out_len] = '\0';
+	return true;
+}
+
+/*
+ * fc_twilio_signature_matches compares the received signature, in constant
+ * time, with the ones Twilio's SDKs accept: the URL as received and with
+ * its port toggled (fc_twilio_url_port_variant), each over all parameters
+ * and, when a parameter repeats with the same value, over the parameters
+ * with that repetition counted once.  false with err->code FC_OK means
+ * "does not match"; any other code is a failure to compute.
  */
 bool
 fc_twilio_signature_matches(const char *url, size_t url_len,
@@ -392,15 +490,45 @@ fc_twilio_signature_matches(const char *url, size_t url_len,
 							const char *signature, size_t sig_len,
 							const FcAllocator *a, FcError *err)
 {
-	char   expected[64];
-	size_t explen;
+	const FcFormPair **sorted;
+	char			  *alt;
+	size_t			   alt_len = 0;
+	bool			   have_alt;
+	bool			   dups = false;
+	bool			   ok;
+	bool			   match = false;
+	size_t			   i;
+	int				   u;
+	int				   d;
 
 	err->code = FC_OK;
 	err->message[0] = '\0';
-	if (!fc_twilio_signature(url, url_len, pairs, npairs, token, token_len, a,
-							 expected, &explen, err))
+	sorted = sort_pairs(pairs, npairs, a, &ok, err);
+	if (!ok)
 		return false;
-	return fc_equal_ct(expected, explen, signature, sig_len);
+	for (i = 1; i < npairs; i++)
+		dups = dups || pair_cmp(&sorted[i - 1], &sorted[i]) == 0;
+	alt = fc_alloc(a, url_len + 8, err);
+	if (alt == NULL)
+	{
+		fc_release(a, sorted);
+		return false;
+	}
+	have_alt = fc_twilio_url_port_variant(url, url_len, alt, &alt_len);
+	for (u = 0; ok && u < (have_alt ? 2 : 1); u++)
+		for (d = 0; ok && d < (dups ? 2 : 1); d++)
+		{
+			char   expected[64];
+			size_t explen;
+
+			ok = twilio_mac(u == 0 ? url : alt, u == 0 ? url_len : alt_len, sorted, npairs,
+							d == 1, token, token_len, expected, &explen, err);
+			/* every candidate is computed and compared: no early exit */
+			match = (ok && fc_equal_ct(expected, explen, signature, sig_len)) || match;
+		}
+	fc_release(a, alt);
+	fc_release(a, sorted);
+	return ok && match;
 }
 
 /* --------------------------------------------------------------- Sendgrid */
@@ -669,4 +797,129 @@ fc_paylink_mac_matches(const char *token, size_t len,
 	if (!paylink_mac(token, d2, secret, secret_len, expected, err))
 		return false;
 	return fc_equal_ct(expected, FC_SHA256_LEN, given, givenlen);
+}
+
+/* ------------------------------------------------------ short payment links */
+
+/*
+ * Short payment-link tokens (0.3.0): base64url(link id || truncated MAC),
+ * 22 characters, so that a link fits an SMS.  The link id is random and
+ * names a stored payment_link row (which holds the invoice, amount,
+ * currency, expiry and signing key); the MAC is the first
+ * FC_PAYLINK_SHORT_MAC_LEN bytes of HMAC-SHA256 under that key over a
+ * domain tag, the id and the row's terms, so a token can neither be
+ * guessed (128 bits) nor be pointed at other terms.
+ */
+static const char paylink_short_tag[] = "flowcomm-paylink-v2";
+
+static bool
+paylink_short_mac(const uint8_t *id, const uint8_t *secret, size_t secret_len,
+				  const char *terms, size_t terms_len, uint8_t *mac, FcError *err)
+{
+	FcHmac h;
+	size_t maclen;
+	bool   ok;
+
+	if (!fc_hmac_init(&h, FC_DIGEST_SHA256, secret, secret_len))
+	{
+		set_error(err, FC_ERR_CRYPTO, "could not initialise HMAC-SHA256");
+		return false;
+	}
+	/* the tag's NUL separates it from the id */
+	ok = fc_hmac_update(&h, paylink_short_tag, sizeof(paylink_short_tag)) &&
+		 fc_hmac_update(&h, id, FC_PAYLINK_SHORT_ID_LEN) &&
+		 fc_hmac_update(&h, terms, terms_len);
+	if (!ok)
+	{
+		fc_hmac_free(&h);
+		set_error(err, FC_ERR_CRYPTO, "HMAC-SHA256 failed");
+		return false;
+	}
+	if (!fc_hmac_final(&h, mac, &maclen))
+	{
+		set_error(err, FC_ERR_CRYPTO, "HMAC-SHA256 failed");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * fc_paylink_short_sign writes the FC_PAYLINK_SHORT_TOKEN_LEN-character
+ * token of a link id and its terms into out (one more byte for the NUL).
+ */
+bool
+fc_paylink_short_sign(const uint8_t *id, const uint8_t *secret, size_t secret_len,
+					  const char *terms, size_t terms_len, char *out, FcError *err)
+{
+	uint8_t raw[FC_PAYLINK_SHORT_ID_LEN + FC_MAC_MAX_LEN];
+	size_t	n;
+
+	err->code = FC_OK;
+	err->message[0] = '\0';
+	memcpy(raw, id, FC_PAYLINK_SHORT_ID_LEN);
+	if (!paylink_short_mac(id, secret, secret_len, terms, terms_len,
+						   raw + FC_PAYLINK_SHORT_ID_LEN, err))
+		return false;
+	n = fc_base64_encode(raw, FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN, out, true);
+	out[n] = '\0';
+	return true;
+}
+
+/*
+ * paylink_short_decode: true when token has the short shape (exactly
+ * FC_PAYLINK_SHORT_TOKEN_LEN base64url characters in canonical form), with
+ * the id and MAC bytes in raw.  The canonical check makes each link have
+ * exactly one spelling.
+ */
+static bool
+paylink_short_decode(const char *token, size_t len, uint8_t *raw)
+{
+	uint8_t buf[FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN + 3];
+	char	again[FC_PAYLINK_SHORT_TOKEN_LEN + 4];
+	size_t	n;
+
+	if (len != FC_PAYLINK_SHORT_TOKEN_LEN || !fc_base64_decode(token, len, buf, &n, true) ||
+		n != FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN)
+		return false;
+	if (fc_base64_encode(buf, n, again, true) != len || memcmp(again, token, len) != 0)
+		return false;
+	memcpy(raw, buf, n);
+	return true;
+}
+
+/*
+ * fc_paylink_short_id extracts the link id of a short token; false when the
+ * token does not have the short shape.
+ */
+bool
+fc_paylink_short_id(const char *token, size_t len, uint8_t *id)
+{
+	uint8_t raw[FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN];
+
+	if (!paylink_short_decode(token, len, raw))
+		return false;
+	memcpy(id, raw, FC_PAYLINK_SHORT_ID_LEN);
+	return true;
+}
+
+/*
+ * fc_paylink_short_matches: constant-time check of a short token's MAC for
+ * the given terms.  false with err->code FC_OK means "does not match" (or
+ * not a short token).
+ */
+bool
+fc_paylink_short_matches(const char *token, size_t len, const uint8_t *secret, size_t secret_len,
+						 const char *terms, size_t terms_len, FcError *err)
+{
+	uint8_t raw[FC_PAYLINK_SHORT_ID_LEN + FC_PAYLINK_SHORT_MAC_LEN];
+	uint8_t expected[FC_MAC_MAX_LEN];
+
+	err->code = FC_OK;
+	err->message[0] = '\0';
+	if (!paylink_short_decode(token, len, raw))
+		return false;
+	if (!paylink_short_mac(raw, secret, secret_len, terms, terms_len, expected, err))
+		return false;
+	return fc_equal_ct(expected, FC_PAYLINK_SHORT_MAC_LEN, raw + FC_PAYLINK_SHORT_ID_LEN,
+					   FC_PAYLINK_SHORT_MAC_LEN);
 }

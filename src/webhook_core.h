@@ -82,6 +82,7 @@ extern bool fc_twilio_signature(const char *url, size_t url_len,
 								const uint8_t *token, size_t token_len,
 								const FcAllocator *a, char *out, size_t *out_len,
 								FcError *err);
+extern bool fc_twilio_url_port_variant(const char *url, size_t url_len, char *out, size_t *out_len);
 extern bool fc_twilio_signature_matches(const char *url, size_t url_len,
 										const FcFormPair *pairs, size_t npairs,
 										const uint8_t *token, size_t token_len,
@@ -114,5 +115,21 @@ extern bool	 fc_paylink_split(const char *token, size_t len, const FcAllocator *
 extern bool	 fc_paylink_mac_matches(const char *token, size_t len,
 									const uint8_t *secret, size_t secret_len,
 									FcError *err);
+
+/*
+ * Short payment-link tokens (0.3.0): base64url(8-byte random link id ||
+ * first 8 bytes of HMAC-SHA256 over a tag, the id and the link's terms),
+ * 22 characters; the id names a stored payment_link row.
+ */
+#define FC_PAYLINK_SHORT_ID_LEN	   8
+#define FC_PAYLINK_SHORT_MAC_LEN   8
+#define FC_PAYLINK_SHORT_TOKEN_LEN 22
+
+extern bool fc_paylink_short_sign(const uint8_t *id, const uint8_t *secret, size_t secret_len,
+								  const char *terms, size_t terms_len, char *out, FcError *err);
+extern bool fc_paylink_short_id(const char *token, size_t len, uint8_t *id);
+extern bool fc_paylink_short_matches(const char *token, size_t len,
+									 const uint8_t *secret, size_t secret_len,
+									 const char *terms, size_t terms_len, FcError *err);
 
 #endif /* FLOWCOMM_WEBHOOK_CORE_H */

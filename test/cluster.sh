@@ -13,7 +13,14 @@ FC_PGBIN_SYS=/usr/lib/postgresql/15/bin
 fc_as_pg()
 {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- "$@"
+		# The postgres OS user may not enter the current directory (a
+		# checkout under /root is mode 700 on Debian): run from / unless
+		# the caller is already in the throwaway tree.  Paths given are
+		# absolute.
+		case $PWD in
+		"${FC_TMP:-/nonexistent}"*) runuser -u postgres -- "$@" ;;
+		*) (cd / && runuser -u postgres -- "$@") ;;
+		esac
 	else
 		"$@"
 	fi

@@ -36,10 +36,18 @@ while [ $i -lt 100 ]; do
 	[ "$left" = 0 ] && break
 	sleep 0.2; i=$((i + 1))
 done
+# One line per provider request: the channel (Twilio's is in To: "whatsapp:",
+# "messenger:" or a plain number), the whole path, the answer and its id.
 curl -s "$FC_SIM_URL/_sim/requests" | python3 -c '
-import json, sys
+import json, sys, urllib.parse
 for r in json.load(sys.stdin):
-    print("  %-8s %s %-58s -> %s  %s" % (r["provider"], r["method"], r["path"][:58], r["status"], r.get("response_id") or ""))'
+    body = r.get("body") or ""
+    if r["provider"] == "sendgrid":
+        channel = "email"
+    else:
+        to = urllib.parse.parse_qs(body).get("To", [""])[0]
+        channel = to.split(":", 1)[0] if ":" in to else "sms"
+    print("  %-9s %-8s %s %s -> %s %s" % (channel, r["provider"], r["method"], r["path"], r["status"], r.get("response_id") or ""))'
 
 step "History, one timeline and the stats"
 psql_demo -f "$FC_REPO/test/fixtures/demo_report.sql"

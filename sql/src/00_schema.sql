@@ -282,7 +282,7 @@ CREATE TABLE flowcomm.provider_account (
 	updated_at             timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (business_id, provider)
 );
-COMMENT ON TABLE flowcomm.provider_account IS 'A business''s own provider credentials and sender identity; secrets readable only by the extension owner (use provider_account_info)';
+COMMENT ON TABLE flowcomm.provider_account IS 'A business''s own provider credentials and sender identity; secrets readable only by the extension owner; tenants manage it through provider_account_set / provider_account_info, which never return a secret';
 COMMENT ON COLUMN flowcomm.provider_account.rate_limits IS 'Per channel token bucket override: {"sms": {"rate": 5, "burst": 50}}';
 
 CREATE TABLE flowcomm.business_setting (

@@ -157,6 +157,36 @@ $$;
 COMMENT ON FUNCTION flowcomm.enqueue(flowcomm.communication, flowcomm.queue_priority, timestamptz, jsonb, jsonb) IS 'Internal: insert a validated message with attachments, queue job and queued event; wakes workers at commit';
 
 -- check_attachments: validate the attachments array of a send request.
+-- req_scheduled_at: a request's send time, at most a year ahead: every
+-- entry point that takes one (send, resend) uses this one rule.
+CREATE FUNCTION flowcomm.req_scheduled_at(req jsonb, field text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	t timestamptz := req_timestamptz(req, field);
+BEGIN
+	IF t > now() + interval '1 year' THEN
+		PERFORM invalid(field, 'is more than a year ahead');
+	END IF;
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.req_scheduled_at(jsonb, text) IS 'Internal: a request''s scheduled time, refused (22023 naming the field) more than a year ahead';
+
+-- no_line_breaks: a value that ends up in a mail header (subject, names)
+-- may not carry CR or LF (header injection).
+CREATE FUNCTION flowcomm.no_line_breaks(v text, field text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	IF v ~ '[\r\n]' THEN
+		PERFORM invalid(field, 'may not contain line breaks', 'it becomes part of an email header');
+	END IF;
+	RETURN v;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.no_line_breaks(text, text) IS 'Internal: a header-bound value, refused (22023 naming the field) when it contains CR or LF';
+
 CREATE FUNCTION flowcomm.check_attachments(atts jsonb, p_channel flowcomm.channel) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
@@ -200,8 +230,17 @@ BEGIN
 		ELSIF a ->> 'fileUrl' IS NULL AND a ->> 'filePath' IS NULL THEN
 			PERFORM invalid(f, 'needs contentBase64, fileUrl or filePath');
 		END IF;
-		IF p_channel IN ('whatsapp', 'messenger', 'sms') AND a ->> 'fileUrl' IS NULL THEN
+		-- Only what the worker really sends is accepted: Sendgrid takes the
+		-- bytes (flowcomm fetches no URL or file), WhatsApp and Messenger a
+		-- public media URL, SMS nothing (MMS is not offered).
+		IF p_channel = 'sms' THEN
+			PERFORM invalid('attachments', 'an SMS carries no attachments', 'send them by email, or as WhatsApp media (fileUrl)');
+		ELSIF p_channel = 'email' AND a ->> 'contentBase64' IS NULL THEN
+			PERFORM invalid(f || '.contentBase64', 'is required for email: flowcomm attaches the bytes given, it fetches no fileUrl or filePath');
+		ELSIF p_channel IN ('whatsapp', 'messenger') AND a ->> 'fileUrl' IS NULL THEN
 			PERFORM invalid(f || '.fileUrl', format('%s media must be a public URL', p_channel));
+		ELSIF p_channel IN ('whatsapp', 'messenger') AND a ->> 'contentBase64' IS NOT NULL THEN
+			PERFORM invalid(f || '.contentBase64', format('%s media is sent by URL only (fileUrl)', p_channel));
 		END IF;
 		n := n + 1;
 	END LOOP;
@@ -232,9 +271,9 @@ BEGIN
 		'maxRetries', 'businessId', 'createdBy']);
 	c.business_id := b;
 	c.created_by := coalesce(req_text(req, 'createdBy', 100), actor);
-	IF c.created_by <> actor AND c.created_by !~ '^SYSTEM_[a-z_]{1,40}$' THEN
+	IF c.created_by <> actor AND (c.created_by !~ '^SYSTEM_[a-z_]{1,40}$' OR NOT actor_trusted()) THEN
 		PERFORM invalid('createdBy', 'may only name a system actor such as SYSTEM_collections',
-						'the acting user is taken from flowcomm.user_id or the JWT');
+						'the acting user is taken from flowcomm.user_id or the JWT; only the service role or PostgREST may name a system actor');
 	END IF;
 	IF (req ? 'businessId') AND req_uuid(req, 'businessId') IS DISTINCT FROM b THEN
 		RAISE EXCEPTION 'businessId % is not the current business', req ->> 'businessId'
@@ -256,12 +295,19 @@ BEGIN
 	c.recipient_type := coalesce(req_enum(req, 'recipientType', ARRAY['customer', 'supplier', 'user']), 'customer');
 	c.recipient_id := req_uuid(req, 'recipientId');
 	c.recipient_name := req_text(req, 'recipientName', 255);
+	IF c.recipient_name ~ '[\r\n]' THEN
+		PERFORM invalid('recipientName', 'may not contain line breaks', 'it becomes part of an email header');
+	END IF;
 	IF ch = 'auto' THEN
 		ch := choose_channel(b, c.recipient_type, c.recipient_id, c.type, req_text(req, 'recipientContact', 255));
 	END IF;
 	c.channel := ch::channel;
 	c.recipient_contact := coalesce(req_text(req, 'recipientContact', 255),
 									preferred_contact(b, c.recipient_type, c.recipient_id, c.channel));
+	IF c.recipient_contact IS NULL AND c.recipient_id IS NOT NULL THEN
+		PERFORM invalid('recipientId', format('%s %s has no stored %s contact', c.recipient_type, c.recipient_id, c.channel),
+						'store one with preferences_update, or pass recipientContact');
+	END IF;
 	c.recipient_contact := check_contact(c.channel, c.recipient_contact);
 	c.entity_type := req_text(req, 'entityType', 50);
 	IF c.entity_type !~ '^[A-Za-z_]{1,50}$' THEN
@@ -285,7 +331,9 @@ BEGIN
 		c.template_id := r.template_id;
 		c.template_code := r.template_code;
 		c.template_variables := coalesce(req_object(req, 'templateVariables'), '{}');
-		c.subject := coalesce(req_text(req, 'subject', 500), r.subject);
+		c.subject := coalesce(no_line_breaks(req_text(req, 'subject', 500), 'subject'),
+							  -- a template's subject may wrap; a header may not
+							  regexp_replace(r.subject, '\s*[\r\n]+\s*', ' ', 'g'));
 		c.content := r.body;
 		c.content_text := r.body_text;
 		c.locale := coalesce(c.locale, r.locale);
@@ -294,7 +342,7 @@ BEGIN
 			PERFORM invalid('templateVariables', 'given without templateId or templateCode');
 		END IF;
 		max_len := CASE WHEN c.channel = 'email' THEN 1048576 ELSE 65536 END;
-		c.subject := req_text(req, 'subject', 500);
+		c.subject := no_line_breaks(req_text(req, 'subject', 500), 'subject');
 		c.content := req_text(req, 'content', max_len);
 		IF c.content IS NULL OR c.content = '' THEN
 			PERFORM invalid('content', 'is required when no template is given');
@@ -343,10 +391,7 @@ BEGIN
 	END IF;
 	c := build_message(b, request, current_actor());
 	prio := coalesce(req_enum(request, 'priority', enum_range(NULL::queue_priority)::text[]), 'normal');
-	sched := req_timestamptz(request, 'scheduledAt');
-	IF sched > now() + interval '1 year' THEN
-		PERFORM invalid('scheduledAt', 'is more than a year ahead');
-	END IF;
+	sched := req_scheduled_at(request, 'scheduledAt');
 	atts := check_attachments(request -> 'attachments', c.channel);
 
 	c := enqueue(c, prio::queue_priority, sched, atts, NULL);
@@ -392,8 +437,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	   AND coalesce((r ->> 'recipientType') IN ('customer', 'supplier', 'user') AND jsonb_typeof(r -> 'recipientType') = 'string', true)
 	   AND coalesce(jsonb_typeof(r -> 'recipientId') = 'string' AND (r ->> 'recipientId') ~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$', true)
 	   AND coalesce(jsonb_typeof(r -> 'entityId') = 'string' AND (r ->> 'entityId') ~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$', true)
-	   AND coalesce(jsonb_typeof(r -> 'recipientName') = 'string' AND length(r ->> 'recipientName') <= 255, true)
-	   AND coalesce(jsonb_typeof(r -> 'subject') = 'string' AND length(r ->> 'subject') <= 500, true)
+	   AND coalesce(jsonb_typeof(r -> 'recipientName') = 'string' AND length(r ->> 'recipientName') <= 255
+					AND (r ->> 'recipientName') !~ '[\r\n]', true)
+	   AND coalesce(jsonb_typeof(r -> 'subject') = 'string' AND length(r ->> 'subject') <= 500
+					AND (r ->> 'subject') !~ '[\r\n]', true)
 	   AND coalesce(jsonb_typeof(r -> 'entityType') = 'string' AND (r ->> 'entityType') ~ '^[A-Za-z_]{1,50}$', true)
 	   AND coalesce(jsonb_typeof(r -> 'locale') = 'string' AND (r ->> 'locale') ~ '^[a-z]{2}([-_][A-Za-z]{2})?$', true)
 	   AND coalesce(jsonb_typeof(r -> 'priority') = 'string' AND (r ->> 'priority') IN ('low', 'normal', 'high', 'urgent'), true)
@@ -499,7 +546,10 @@ BEGIN
 				SELECT * INTO t FROM resolve_template(b, k.ch::channel, NULL, k.code, k.loc);
 				src := coalesce(t.subject_template, '') || ' ' || t.body_template;
 				partials := template_partials(b, k.ch::channel, coalesce(k.loc, t.locale));
-				tpls := tpls || jsonb_build_object(concat_ws('/', k.ch, k.code, k.loc), jsonb_build_object(
+				-- The key keeps every position (format writes NULL as ''):
+				-- concat_ws skipped NULLs, so a content-only element with
+				-- locale es met the template whose code is es.
+				tpls := tpls || jsonb_build_object(format('%s/%s/%s', k.ch, k.code, k.loc), jsonb_build_object(
 					'id', t.id, 'code', t.code, 'locale', t.locale, 'renderLocale', coalesce(k.loc, t.locale),
 					'subject', t.subject_template, 'body', t.body_template, 'partials', partials,
 					'required', to_jsonb(ARRAY(SELECT v FROM unnest(template_variables(src)) v
@@ -526,7 +576,7 @@ BEGIN
 				   CASE WHEN r ->> 'channel' = 'email' THEN lower(r ->> 'recipientContact') ELSE r ->> 'recipientContact' END AS contact,
 				   coalesce(r -> 'templateVariables', '{}') AS vars, tk.*
 			  FROM bulk_elements(requests) x
-			  LEFT JOIN tk ON tk.key = concat_ws('/', r ->> 'channel', r ->> 'templateCode', r ->> 'locale')
+			  LEFT JOIN tk ON r ? 'templateCode' AND tk.key = format('%s/%s/%s', r ->> 'channel', r ->> 'templateCode', r ->> 'locale')
 		), m AS (
 			-- Rendered messages; a missing variable or an empty e-mail
 			-- subject stops the whole batch, naming the element.
@@ -536,7 +586,8 @@ BEGIN
 			  FROM e
 			 CROSS JOIN LATERAL (
 				SELECT coalesce(r ->> 'subject', CASE WHEN t_subject IS NOT NULL
-														THEN render(t_subject, vars, t_partials, 'none', false, t_rlocale) END) AS subject,
+														THEN regexp_replace(render(t_subject, vars, t_partials, 'none', false, t_rlocale),
+																			'\s*[\r\n]+\s*', ' ', 'g') END) AS subject,
 					   CASE WHEN key IS NULL THEN r ->> 'content'
 							ELSE render(t_body, vars, t_partials, CASE WHEN ch = 'email' THEN 'html' ELSE 'none' END,
 										false, t_rlocale) END AS content) s
@@ -771,6 +822,7 @@ DECLARE
 	v_count_mode text;
 	v_cursor_at timestamptz;
 	v_cursor_id uuid;
+	v_direction text;
 	w text := 'c.business_id = $1';
 	v_count bigint;
 	v_estimate boolean := false;
@@ -779,7 +831,7 @@ DECLARE
 	v_cap int := history_count_cap();
 BEGIN
 	PERFORM check_request(f, ARRAY['channel', 'status', 'type', 'recipientType', 'recipientId', 'recipientContact',
-		'entityType', 'entityId', 'startDate', 'endDate', 'page', 'size', 'cursor', 'count'], 'filters');
+		'entityType', 'entityId', 'startDate', 'endDate', 'page', 'size', 'cursor', 'count', 'direction'], 'filters');
 	v_page := req_int(f, 'page', 1, 1000000);
 	v_size := coalesce(req_int(f, 'size', 1, 100), 20);
 	v_channel := req_enum(f, 'channel', enum_range(NULL::channel)::text[]);
@@ -792,6 +844,7 @@ BEGIN
 	v_eid := req_uuid(f, 'entityId');
 	SELECT r.v_from, r.v_to INTO v_from, v_to FROM req_date_range(f) r;
 	v_count_mode := req_enum(f, 'count', ARRAY['exact', 'estimated', 'none']);
+	v_direction := req_enum(f, 'direction', ARRAY['outbound', 'inbound']);
 	IF f ? 'cursor' AND jsonb_typeof(f -> 'cursor') <> 'null' THEN
 		IF v_page IS NOT NULL THEN
 			PERFORM invalid('cursor', 'cannot be combined with page');
@@ -813,6 +866,9 @@ BEGIN
 	IF v_eid IS NOT NULL THEN w := w || ' AND c.entity_id = $9'; END IF;
 	IF v_from IS NOT NULL THEN w := w || ' AND c.created_at >= $10'; END IF;
 	IF v_to IS NOT NULL THEN w := w || ' AND c.created_at < $11'; END IF;
+	-- direction is one of two validated words: a literal keeps the $n list
+	-- (and history_count_estimate's signature) unchanged.
+	IF v_direction IS NOT NULL THEN w := w || ' AND c.direction = ' || quote_literal(v_direction); END IF;
 
 	-- The page: size + 1 rows, the extra one only tells whether a next page exists.
 	EXECUTE format($q$
@@ -860,7 +916,7 @@ BEGIN
 							  'nextCursor', v_next);
 END
 $$;
-COMMENT ON FUNCTION flowcomm.history(jsonb) IS 'Message history of the current business (seed GET /communications), newest first: filters channel, status, type, recipientType, recipientId, recipientContact, entityType, entityId, startDate, endDate; page (from 1) or cursor (the nextCursor of the previous answer) and size (max 100); count "estimated" (default of page requests: exact up to 10,000, else the planner estimate), "exact" or "none" (default with a cursor); returns results, count, countIsEstimate, page, size, nextCursor';
+COMMENT ON FUNCTION flowcomm.history(jsonb) IS 'Message history of the current business (seed GET /communications), newest first: filters channel, status, type, direction (outbound or inbound; default both), recipientType, recipientId, recipientContact, entityType, entityId, startDate, endDate; page (from 1) or cursor (the nextCursor of the previous answer) and size (max 100); count "estimated" (default of page requests: exact up to 10,000, else the planner estimate), "exact" or "none" (default with a cursor); returns results, count, countIsEstimate, page, size, nextCursor';
 -- History pages by channel and by type, newest first (status, contact, recipient,
 -- entity and date have their indexes in 00_schema.sql).  status, type and
 -- channel ride along so that the bounded count of a combined filter (type +
@@ -989,12 +1045,15 @@ BEGIN
 	END IF;
 	c := build_message(b, req, current_actor());
 	c.original_communication_id := o.id;
+	-- The original's attachments go along only on the same channel, checked
+	-- as a send's are (an email's PDF bytes are no SMS media).
 	c := enqueue(c, coalesce(req_enum(opt, 'priority', enum_range(NULL::queue_priority)::text[]), 'normal')::queue_priority,
-				 req_timestamptz(opt, 'scheduledAt'),
-				 (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('filename', a.filename, 'fileUrl', a.file_url,
+				 req_scheduled_at(opt, 'scheduledAt'),
+				 check_attachments(CASE WHEN c.channel = o.channel THEN
+					(SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('filename', a.filename, 'fileUrl', a.file_url,
 							'filePath', a.file_path, 'mimeType', a.mime_type, 'sizeBytes', a.size_bytes,
 							'contentBase64', encode(a.content, 'base64'))))
-					FROM communication_attachment a WHERE a.business_id = b AND a.communication_id = o.id),
+					   FROM communication_attachment a WHERE a.business_id = b AND a.communication_id = o.id) END, c.channel),
 				 NULL);
 	RETURN jsonb_build_object('id', c.id, 'originalCommunicationId', o.id, 'status', c.status,
 							  'communication', communication_json(c));
@@ -1138,31 +1197,71 @@ END
 $$;
 COMMENT ON FUNCTION flowcomm.preferences_update(text, uuid, jsonb) IS 'Update (or create) preferences of a customer/user/supplier with a partial JSON patch (seed PATCH /communication-preferences/:type/:id)';
 
--- choose_channel: for channel = 'auto', the first allowed channel from the
--- recipient's per-type preferences, else the business's default order, that
--- has a contact and is not blocked.
-CREATE FUNCTION flowcomm.choose_channel(b uuid, p_recipient_type text, p_recipient_id uuid,
-										p_type flowcomm.communication_type, p_contact text)
+-- contact_fits: whether a raw contact has the shape of a channel's address
+-- (an email address for email, E.164 for SMS and WhatsApp, a page-scoped id
+-- for Messenger): channel "auto" never tries a phone number as an email.
+CREATE FUNCTION flowcomm.contact_fits(p_channel flowcomm.channel, p_contact text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT CASE p_channel WHEN 'email' THEN is_email(p_contact)
+						  WHEN 'sms' THEN is_e164(p_contact)
+						  WHEN 'whatsapp' THEN is_e164(p_contact)
+						  WHEN 'messenger' THEN is_messenger_id(p_contact) END
+$$;
+COMMENT ON FUNCTION flowcomm.contact_fits(flowcomm.channel, text) IS 'Internal: true when a contact has the address shape of the channel (email, E.164 phone, Messenger PSID)';
+
+-- choose_channel_among: for channel = 'auto', the first channel of p_allowed
+-- in the recipient's per-type preferences, else the business's default
+-- order, that can reach the recipient and is not blocked.  A raw contact
+-- given with the request is the address the caller wants reached: only the
+-- channels it fits are considered, with that contact.  Without one, the
+-- recipient's stored contact for each channel.
+CREATE FUNCTION flowcomm.choose_channel_among(b uuid, p_recipient_type text, p_recipient_id uuid,
+											  p_type flowcomm.communication_type, p_contact text, p_allowed text[])
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	ch text;
+	addr text;
+	reachable text[] := '{}';
 BEGIN
-	FOR ch IN SELECT unnest(candidate_channels(b, p_recipient_type, p_recipient_id, p_type))
+	FOR ch IN SELECT x FROM unnest(candidate_channels(b, p_recipient_type, p_recipient_id, p_type)) x
+			   WHERE x = ANY (p_allowed)
 	LOOP
-		IF coalesce(preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel), p_contact) IS NOT NULL
-		   AND delivery_block(b, p_recipient_type, p_recipient_id, ch::channel,
-							  coalesce(preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel), p_contact)) IS NULL
-		THEN
+		IF p_contact IS NOT NULL THEN
+			addr := CASE WHEN contact_fits(ch::channel, p_contact) THEN p_contact END;
+		ELSE
+			addr := preferred_contact(b, p_recipient_type, p_recipient_id, ch::channel);
+		END IF;
+		CONTINUE WHEN addr IS NULL;
+		reachable := reachable || ch;
+		IF delivery_block(b, p_recipient_type, p_recipient_id, ch::channel, addr) IS NULL THEN
 			RETURN ch;
 		END IF;
 	END LOOP;
+	IF p_contact IS NOT NULL AND cardinality(reachable) = 0 THEN
+		PERFORM invalid('recipientContact', format('"%s" is not an address of any channel channel "auto" may use (%s)',
+												   left(p_contact, 80), array_to_string(p_allowed, ', ')),
+						'give an email address, an E.164 phone number (+14155550100) or a Messenger id');
+	END IF;
 	RAISE EXCEPTION 'no channel available for this recipient'
-		USING ERRCODE = 'PT409', HINT = 'the recipient has no contact on an enabled channel, or opted out';
+		USING ERRCODE = 'PT409',
+			  DETAIL = CASE WHEN cardinality(reachable) = 0 THEN 'the recipient has no stored contact on ' || array_to_string(p_allowed, ', ')
+							ELSE 'the recipient opted out of or is suppressed on ' || array_to_string(reachable, ', ') END,
+			  HINT = 'the recipient has no contact on an enabled channel, or opted out';
 END
 $$;
-COMMENT ON FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) IS 'Channel for channel=auto: recipient preference for the type, else business order; skips blocked channels and channels without a contact';
+COMMENT ON FUNCTION flowcomm.choose_channel_among(uuid, text, uuid, flowcomm.communication_type, text, text[]) IS 'Channel for channel=auto among the allowed ones: recipient preference for the type, else business order; a raw contact restricts to the channels it is an address of; skips blocked channels and channels without a contact';
+
+CREATE FUNCTION flowcomm.choose_channel(b uuid, p_recipient_type text, p_recipient_id uuid,
+										p_type flowcomm.communication_type, p_contact text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT choose_channel_among(b, p_recipient_type, p_recipient_id, p_type, p_contact, enum_range(NULL::channel)::text[])
+$$;
+COMMENT ON FUNCTION flowcomm.choose_channel(uuid, text, uuid, flowcomm.communication_type, text) IS 'Channel for channel=auto: recipient preference for the type, else business order; a raw contact restricts to the channels it is an address of; skips blocked channels and channels without a contact';
 
 CREATE FUNCTION flowcomm.candidate_channels(b uuid, p_recipient_type text, p_recipient_id uuid,
 											p_type flowcomm.communication_type)

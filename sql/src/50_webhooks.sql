@@ -361,14 +361,14 @@ BEGIN
 		END IF;
 	END LOOP;
 	IF NOT known THEN
-		RAISE EXCEPTION 'unknown twilio account'
-			USING ERRCODE = 'insufficient_privilege',
-				  DETAIL = format('No enabled provider account has AccountSid %s.', left(sid, 40));
+		-- The same work and the same answer as a bad signature: whether an
+		-- AccountSid is a customer of the platform is nobody's business.
+		PERFORM twilio_signature_valid(p_url, names, vals, repeat('0', 32), signature);
 	END IF;
 	IF cardinality(businesses) = 0 AND NOT via_default THEN
 		RAISE EXCEPTION 'twilio signature does not verify'
 			USING ERRCODE = 'insufficient_privilege',
-				  DETAIL = format('Checked against the URL %s and the auth token of account %s.', left(p_url, 300), left(sid, 40)),
+				  DETAIL = format('Checked against the URL %s.', left(p_url, 300)),
 				  HINT = 'The URL must be exactly the one configured in Twilio, including scheme, port and query string.';
 	END IF;
 END
@@ -531,18 +531,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.twilio_address(text) IS 'Internal: whatsapp:+1..., messenger:123 or +1... to (channel, contact)';
 
--- inbound_business: which business an inbound message is for.
---   1. a business whose own account verified the request and whose
---      sms_from / whatsapp_from / messenger_page_id is the To address;
---      several such businesses (one number shared): the one that last
---      wrote to the sender;
+-- inbound_businesses: which businesses an inbound message is for.
+--   1. businesses whose own account verified the request and whose
+--      sms_from / whatsapp_from / messenger_page_id is the To address:
+--      one such business gets it; several (one number shared between own
+--      accounts) get it each, if they have a conversation with the sender;
 --   2. on the platform's default account: business_id in the (signed)
---      callback URL's query string, else the request's business
---      (flowcomm.business_id or the JWT claim), else the business that
---      last wrote to the sender on that channel.
-CREATE FUNCTION flowcomm.inbound_business(p_url text, v_businesses uuid[], v_default boolean,
-										  p_channel flowcomm.channel, p_to text, p_contact text)
-RETURNS uuid
+--      callback URL's query string (a number dedicated to one business),
+--      else the request's business (flowcomm.business_id or the JWT
+--      claim), else every business without an own Twilio account that
+--      has written to the sender on that channel.  Never "the last
+--      writer": one send by B must not capture A's replies or STOPs
+--      (issue 16); docs/webhooks.md has the trade-offs.
+CREATE FUNCTION flowcomm.inbound_businesses(p_url text, v_businesses uuid[], v_default boolean,
+											p_channel flowcomm.channel, p_to text, p_contact text)
+RETURNS uuid[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
@@ -554,71 +557,99 @@ BEGIN
 	 WHERE a.provider = 'twilio' AND a.business_id = ANY (v_businesses)
 	   AND p_to IN (a.sms_from, a.whatsapp_from, a.messenger_page_id);
 	IF cardinality(owners) = 1 THEN
-		RETURN owners[1];
+		RETURN owners;
+	ELSIF cardinality(owners) > 1 THEN
+		RETURN (SELECT array_agg(o ORDER BY o) FROM unnest(owners) o
+				 WHERE EXISTS (SELECT 1 FROM communication m
+								WHERE m.business_id = o AND m.recipient_contact = p_contact
+								  AND m.direction = 'outbound' AND m.channel = p_channel));
 	END IF;
-	IF coalesce(cardinality(owners), 0) = 0 THEN
-		IF NOT v_default THEN
-			RETURN NULL;		-- not a number of the businesses that signed
-		END IF;
-		b := substring(p_url FROM '[?&]business_id=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(&|$)')::uuid;
-		IF b IS NOT NULL THEN
-			RETURN b;
-		END IF;
-		BEGIN
-			b := current_business_id();
-		EXCEPTION WHEN insufficient_privilege OR invalid_parameter_value THEN
-			b := NULL;
-		END;
-		IF b IS NOT NULL THEN
-			RETURN b;
-		END IF;
+	IF NOT v_default THEN
+		RETURN NULL;		-- not a number of the businesses that signed
 	END IF;
-	-- The last writer, among the owners of the number when there are several.
-	SELECT m.business_id INTO b FROM communication m
-	 WHERE m.recipient_contact = p_contact AND m.direction = 'outbound' AND m.channel = p_channel
-	   AND (owners IS NULL OR m.business_id = ANY (owners))
-	 ORDER BY m.created_at DESC LIMIT 1;
-	RETURN b;
+	b := substring(p_url FROM '[?&]business_id=([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(&|$)')::uuid;
+	IF b IS NOT NULL THEN
+		RETURN ARRAY[b];
+	END IF;
+	BEGIN
+		b := current_business_id();
+	EXCEPTION WHEN insufficient_privilege OR invalid_parameter_value THEN
+		b := NULL;
+	END;
+	IF b IS NOT NULL THEN
+		RETURN ARRAY[b];
+	END IF;
+	-- Shared number: every business in conversation with the sender.
+	RETURN (SELECT array_agg(DISTINCT m.business_id ORDER BY m.business_id) FROM communication m
+			 WHERE m.recipient_contact = p_contact AND m.direction = 'outbound' AND m.channel = p_channel
+			   AND NOT EXISTS (SELECT 1 FROM provider_account a
+								WHERE a.business_id = m.business_id AND a.provider = 'twilio'
+								  AND a.enabled AND a.twilio_account_sid IS NOT NULL));
 END
 $$;
-COMMENT ON FUNCTION flowcomm.inbound_business(text, uuid[], boolean, flowcomm.channel, text, text) IS 'Internal: business of an inbound message: the own account owning the To number (several: the last that wrote to the sender), else (default account) business_id in the URL, the request''s business, or the last business that wrote to the sender';
+COMMENT ON FUNCTION flowcomm.inbound_businesses(text, uuid[], boolean, flowcomm.channel, text, text) IS 'Internal: businesses an inbound message is for: the own account owning the To number (several: each in conversation with the sender), else (default account) business_id in the URL, the request''s business, or every business on the shared account that wrote to the sender on that channel';
 
--- stop_keyword / start_keyword: opt-out keywords (whole body, trimmed, any case).
+-- inbound_keyword: Twilio's standard keyword sets (whole body, trimmed of
+-- any whitespace, any case; "stop it please" is a reply), plus the Spanish
+-- BAJA / ALTA / AYUDA, or Twilio's OptOutType when Advanced Opt-Out is on.
 CREATE FUNCTION flowcomm.inbound_keyword(body text, opt_out_type text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE
-		WHEN upper(opt_out_type) = 'STOP' OR upper(btrim(body)) IN ('STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT')
+		WHEN upper(opt_out_type) = 'STOP' OR k IN ('STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'BAJA')
 			THEN 'opt_out'
-		WHEN upper(opt_out_type) = 'START' OR upper(btrim(body)) IN ('START', 'UNSTOP', 'YES')
+		WHEN upper(opt_out_type) = 'START' OR k IN ('START', 'UNSTOP', 'YES', 'ALTA')
 			THEN 'opt_in'
+		WHEN upper(opt_out_type) = 'HELP' OR k IN ('HELP', 'INFO', 'AYUDA')
+			THEN 'help'
 	END
+	  FROM (SELECT upper(regexp_replace(body, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS k) x
 $$;
-COMMENT ON FUNCTION flowcomm.inbound_keyword(text, text) IS 'opt_out for STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; opt_in for START, UNSTOP, YES (whole trimmed body, any case, or Twilio''s OptOutType); else NULL';
+COMMENT ON FUNCTION flowcomm.inbound_keyword(text, text) IS 'opt_out for STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, BAJA; opt_in for START, UNSTOP, YES, ALTA; help for HELP, INFO, AYUDA (whole body without surrounding whitespace, any case, or Twilio''s OptOutType); else NULL';
 
--- opt_out / opt_in: apply a STOP or START reply for a business.
+-- inbound_opt: apply a STOP or START reply for a business.  A STOP is
+-- about the number on the channel it came on (CTIA and Twilio: the opt-out
+-- blocks that sender → that number), not about a customer record: the
+-- suppression (business, channel, number) blocks every later send, named by
+-- recipientId or by raw recipientContact, and the messages still waiting in
+-- the queue for that number on that channel are suppressed.  It does not
+-- touch the customer's preferences: a WhatsApp STOP leaves email alone.
 CREATE FUNCTION flowcomm.inbound_opt(b uuid, p_action text, p_channel flowcomm.channel, p_contact text,
 									 p_keyword text, p_sid text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	kw text := upper(left(btrim(p_keyword), 20));
 BEGIN
 	IF p_action = 'opt_out' THEN
-		PERFORM suppress(b, p_channel, p_contact, 'stop_keyword', 'twilio',
-						 format('%s reply (%s)', upper(left(btrim(p_keyword), 20)), p_sid));
-		UPDATE communication_preference p
-		   SET opted_out_at = now(),
-			   opted_out_reason = format('stop_keyword: %s via %s', upper(left(btrim(p_keyword), 20)), p_channel),
-			   updated_at = now()
-		 WHERE p.business_id = b AND p.opted_out_at IS NULL
-		   AND p_contact IN (p.preferred_phone, p.preferred_whatsapp);
+		PERFORM suppress(b, p_channel, p_contact, 'stop_keyword', 'twilio', format('%s reply (%s)', kw, p_sid));
+		WITH waiting AS (
+			UPDATE communication_queue q
+			   SET status = 'cancelled', completed_at = now(), updated_at = now(),
+				   last_error = format('recipient replied %s', kw)
+			  FROM communication m
+			 WHERE q.business_id = b AND q.communication_id = m.id AND q.status IN ('pending', 'held')
+			   AND m.business_id = b AND m.recipient_contact = p_contact AND m.direction = 'outbound'
+			   AND m.channel = p_channel AND m.status IN ('pending', 'queued')
+			RETURNING m.id
+		), marked AS (
+			UPDATE communication m SET status = 'suppressed', updated_at = now(),
+				   error_message = format('%s replied %s on %s (%s)', p_contact, kw, p_channel, p_sid)
+			  FROM waiting w WHERE m.business_id = b AND m.id = w.id
+			RETURNING m.id
+		)
+		INSERT INTO communication_event (business_id, communication_id, event, status, source, detail)
+		SELECT b, id, 'suppressed', 'suppressed', 'twilio', format('recipient replied %s (%s)', kw, p_sid)
+		  FROM marked;
 	ELSIF p_action = 'opt_in' THEN
 		-- Lift only what a STOP reply did: bounces and admin suppressions stay.
 		UPDATE suppression s
 		   SET lifted_at = now(),
-			   lifted_by = format('twilio:%s', upper(left(btrim(p_keyword), 20))),
-			   detail = concat_ws(' | ', s.detail, format('lifted by %s reply (%s)', upper(left(btrim(p_keyword), 20)), p_sid))
+			   lifted_by = format('twilio:%s', kw),
+			   detail = concat_ws(' | ', s.detail, format('lifted by %s reply (%s)', kw, p_sid))
 		 WHERE s.business_id = b AND s.channel = p_channel AND lower(s.contact) = lower(p_contact)
 		   AND s.lifted_at IS NULL AND s.reason = 'stop_keyword';
+		-- 0.2.0 also opted the whole record out on a STOP: undo that too.
 		UPDATE communication_preference p
 		   SET opted_out_at = NULL, opted_out_reason = NULL, updated_at = now()
 		 WHERE p.business_id = b AND p.opted_out_reason LIKE 'stop\_keyword:%'
@@ -626,9 +657,66 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.inbound_opt(uuid, text, flowcomm.channel, text, text, text) IS 'Internal: STOP → suppression (stop_keyword) and preference opt-out; START → lift them (other suppressions untouched)';
+COMMENT ON FUNCTION flowcomm.inbound_opt(uuid, text, flowcomm.channel, text, text, text) IS 'Internal: STOP → suppression (stop_keyword) of that number on that channel and its waiting messages suppressed; START → lift it (other suppressions untouched); preferences of other channels untouched';
 
--- twilio_inbound_apply: an incoming message as name/value arrays.
+-- inbound_store: one inbound message stored for one business, linked to
+-- the last outbound message to that contact; NULL when already stored.
+CREATE FUNCTION flowcomm.inbound_store(b uuid, p_sid text, p_provider_id text, p_channel flowcomm.channel,
+									   p_contact text, to_contact text, body text, action text, params jsonb)
+RETURNS flowcomm.communication
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	last_out communication;
+	c communication;
+BEGIN
+	SELECT * INTO last_out FROM communication m
+	 WHERE m.business_id = b AND m.recipient_contact = p_contact AND m.direction = 'outbound'
+	 ORDER BY m.created_at DESC LIMIT 1;
+	c.business_id := b;
+	c.id := uuid_v7();
+	c.created_by := 'SYSTEM_twilio';
+	c.direction := 'inbound';
+	c.recipient_type := coalesce(last_out.recipient_type, 'unknown');
+	c.recipient_id := last_out.recipient_id;
+	c.recipient_name := coalesce(last_out.recipient_name, left(params ->> 'ProfileName', 255));
+	c.recipient_contact := left(p_contact, 255);
+	c.channel := p_channel;
+	c.type := 'inbound_reply';
+	c.content := body;
+	c.content_text := body;
+	c.status := 'received';
+	c.provider := 'twilio';
+	c.provider_message_id := p_provider_id;
+	c.original_communication_id := last_out.id;
+	c.metadata := jsonb_build_object('to', to_contact, 'keyword', action, 'messageSid', p_sid,
+		'numMedia', params ->> 'NumMedia',
+		'media', (SELECT coalesce(jsonb_agg(jsonb_build_object('url', params ->> ('MediaUrl' || i),
+								  'contentType', params ->> ('MediaContentType' || i)) ORDER BY i), '[]')
+					FROM generate_series(0, 9) i WHERE params ? ('MediaUrl' || i)));
+	c.retry_count := 0;
+	c.max_retries := 0;
+	c.created_at := now();
+	c.updated_at := now();
+	BEGIN
+		INSERT INTO communication SELECT c.*;
+	EXCEPTION WHEN unique_violation THEN
+		RETURN NULL;	-- the same MessageSid stored by a concurrent delivery of this webhook
+	END;
+	INSERT INTO communication_event (business_id, communication_id, event, status, source, dedupe_key, payload)
+	VALUES (b, c.id, 'received', 'received', 'twilio', p_sid || ':received', params);
+	IF action IN ('opt_out', 'opt_in') AND p_channel IN ('sms', 'whatsapp') THEN
+		PERFORM inbound_opt(b, action, p_channel, p_contact, body, p_sid);
+	END IF;
+	RETURN c;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.inbound_store(uuid, text, text, flowcomm.channel, text, text, text, text, jsonb) IS 'Internal: store one inbound message for one business (conversation entry linked to the last outbound message, media URLs kept) and apply its STOP/START for that business; NULL when already stored';
+
+-- twilio_inbound_apply: an incoming message as name/value arrays.  One
+-- business: stored once under its MessageSid.  Several (a shared number):
+-- one copy each, provider id MessageSid:business_id (the provider id index
+-- is global), each applying the STOP/START for its own business.
 CREATE FUNCTION flowcomm.twilio_inbound_apply(p_url text, names text[], vals text[], signature text) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
@@ -639,11 +727,13 @@ DECLARE
 	from_addr record;
 	to_addr record;
 	body text;
+	targets uuid[];
 	b uuid;
+	pid text;
 	action text;
-	last_out communication;
 	c communication;
 	params jsonb;
+	stored jsonb := '[]';
 BEGIN
 	v := twilio_verify(url, names, vals, signature);
 	sid := coalesce(twilio_param(names, vals, 'MessageSid'), twilio_param(names, vals, 'SmsMessageSid'),
@@ -659,62 +749,37 @@ BEGIN
 	body := coalesce(twilio_param(names, vals, 'Body'), '');
 	params := twilio_params_json(names, vals);
 
-	b := inbound_business(url, v.businesses, v.via_default, from_addr.channel, to_addr.contact, from_addr.contact);
-	IF b IS NULL THEN
+	targets := inbound_businesses(url, v.businesses, v.via_default, from_addr.channel, to_addr.contact,
+								  from_addr.contact);
+	IF coalesce(cardinality(targets), 0) = 0 THEN
 		RETURN jsonb_build_object('stored', false, 'reason', 'no business owns this number', 'messageSid', sid);
 	END IF;
-	SELECT * INTO c FROM communication m WHERE m.provider_message_id = sid;
-	IF FOUND THEN
-		RETURN jsonb_build_object('stored', false, 'duplicate', true, 'communicationId', c.id);
-	END IF;
-
 	action := inbound_keyword(body, twilio_param(names, vals, 'OptOutType'));
-	SELECT * INTO last_out FROM communication m
-	 WHERE m.business_id = b AND m.recipient_contact = from_addr.contact AND m.direction = 'outbound'
-	 ORDER BY m.created_at DESC LIMIT 1;
-
-	c.business_id := b;
-	c.id := uuid_v7();
-	c.created_by := 'SYSTEM_twilio';
-	c.direction := 'inbound';
-	c.recipient_type := coalesce(last_out.recipient_type, 'unknown');
-	c.recipient_id := last_out.recipient_id;
-	c.recipient_name := coalesce(last_out.recipient_name, left(twilio_param(names, vals, 'ProfileName'), 255));
-	c.recipient_contact := left(from_addr.contact, 255);
-	c.channel := from_addr.channel;
-	c.type := 'inbound_reply';
-	c.content := body;
-	c.content_text := body;
-	c.status := 'received';
-	c.provider := 'twilio';
-	c.provider_message_id := sid;
-	c.original_communication_id := last_out.id;
-	c.metadata := jsonb_build_object('to', to_addr.contact, 'keyword', action,
-		'numMedia', (twilio_param(names, vals, 'NumMedia'))::text,
-		'media', (SELECT coalesce(jsonb_agg(jsonb_build_object('url', params ->> ('MediaUrl' || i),
-								  'contentType', params ->> ('MediaContentType' || i)) ORDER BY i), '[]')
-					FROM generate_series(0, 9) i WHERE params ? ('MediaUrl' || i)));
-	c.retry_count := 0;
-	c.max_retries := 0;
-	c.created_at := now();
-	c.updated_at := now();
-	BEGIN
-		INSERT INTO communication SELECT c.*;
-	EXCEPTION WHEN unique_violation THEN
-		-- the same MessageSid stored by a concurrent delivery of this webhook
-		RETURN jsonb_build_object('stored', false, 'duplicate', true,
-			'communicationId', (SELECT m.id FROM communication m WHERE m.provider_message_id = sid));
-	END;
-	INSERT INTO communication_event (business_id, communication_id, event, status, source, dedupe_key, payload)
-	VALUES (b, c.id, 'received', 'received', 'twilio', sid || ':received', params);
-	IF action IS NOT NULL AND from_addr.channel IN ('sms', 'whatsapp') THEN
-		PERFORM inbound_opt(b, action, from_addr.channel, from_addr.contact, body, sid);
+	FOREACH b IN ARRAY targets LOOP
+		pid := CASE WHEN cardinality(targets) = 1 THEN sid ELSE sid || ':' || b END;
+		IF EXISTS (SELECT 1 FROM communication m WHERE m.provider_message_id IN (sid, sid || ':' || b)
+					  AND m.business_id = b) THEN
+			CONTINUE;
+		END IF;
+		c := inbound_store(b, sid, pid, from_addr.channel, from_addr.contact, to_addr.contact, body, action, params);
+		IF c.id IS NOT NULL THEN
+			stored := stored || jsonb_build_object('businessId', b, 'communicationId', c.id,
+												   'originalCommunicationId', c.original_communication_id);
+		END IF;
+	END LOOP;
+	IF jsonb_array_length(stored) = 0 THEN
+		RETURN jsonb_build_object('stored', false, 'duplicate', true, 'communicationId',
+			(SELECT m.id FROM communication m WHERE m.provider_message_id IN (sid, sid || ':' || targets[1])
+			  AND m.business_id = targets[1]));
 	END IF;
-	RETURN jsonb_build_object('stored', true, 'communicationId', c.id, 'businessId', b,
-							  'action', coalesce(action, 'reply'), 'originalCommunicationId', last_out.id);
+	RETURN jsonb_build_object('stored', true, 'communicationId', stored -> 0 ->> 'communicationId',
+							  'businessId', stored -> 0 ->> 'businessId',
+							  'action', coalesce(action, 'reply'),
+							  'originalCommunicationId', stored -> 0 ->> 'originalCommunicationId')
+		   || CASE WHEN cardinality(targets) > 1 THEN jsonb_build_object('deliveries', stored) ELSE '{}' END;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.twilio_inbound_apply(text, text[], text[], text) IS 'Internal: verify and store one inbound Twilio message; STOP/START keywords opt the sender out or back in';
+COMMENT ON FUNCTION flowcomm.twilio_inbound_apply(text, text[], text[], text) IS 'Internal: verify and store one inbound Twilio message for each business it is for (a shared number: every business in conversation with the sender); STOP/START keywords opt the number out or back in per business';
 
 -- webhook_twilio_inbound: Twilio incoming-message webhook (SMS, WhatsApp).
 CREATE FUNCTION flowcomm.webhook_twilio_inbound(url text, body text, signature text) RETURNS jsonb

@@ -1,6 +1,9 @@
 -- 60_paylinks.sql — signed, expiring payment links and their signing keys.
 --
--- A payment link is flowcomm.payment_base_url + a token
+-- A payment link is flowcomm.payment_base_url + a token.  Since 0.3.0 the
+-- token is short (22 characters, one SMS segment for the whole message):
+-- a payment_link row's random id and a MAC over its terms (below).  Tokens
+-- issued by 0.2.0 keep verifying:
 --   <key id>.<base64url payload>.<base64url HMAC-SHA256>
 -- whose payload is JSON {"v":1,"b":business,"i":invoice,"a":"12.50",
 -- "c":"USD","t":issued,"e":expires} (Unix seconds; amount as exact decimal
@@ -26,6 +29,54 @@ COMMENT ON FUNCTION flowcomm.paylink_mac_valid(text, bytea) IS 'Internal: consta
 CREATE FUNCTION flowcomm.random_bytes(n int) RETURNS bytea
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'flowcomm_random_bytes';
 COMMENT ON FUNCTION flowcomm.random_bytes(int) IS 'Internal: n bytes (1..1024) from the OS cryptographic random source (pg_strong_random)';
+
+CREATE FUNCTION flowcomm.paylink_short_sign(link_id bytea, secret bytea, terms text) RETURNS text
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_paylink_short_sign';
+COMMENT ON FUNCTION flowcomm.paylink_short_sign(bytea, bytea, text) IS 'Internal: short token base64url(link id || first 8 bytes of HMAC-SHA256 over a tag, the id and the terms), 22 characters';
+
+CREATE FUNCTION flowcomm.paylink_short_id(token text) RETURNS bytea
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_paylink_short_id';
+COMMENT ON FUNCTION flowcomm.paylink_short_id(text) IS 'Internal: the 8-byte link id of a short token (not authenticated), NULL when the token does not have the short shape';
+
+CREATE FUNCTION flowcomm.paylink_short_valid(token text, secret bytea, terms text) RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_paylink_short_valid';
+COMMENT ON FUNCTION flowcomm.paylink_short_valid(text, bytea, text) IS 'Internal: constant-time check of a short token''s MAC for the given terms';
+
+CREATE FUNCTION flowcomm.sms_segments(body text, OUT segments int, OUT encoding text)
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_sms_segments';
+COMMENT ON FUNCTION flowcomm.sms_segments(text) IS 'Billed SMS segments of a body and its encoding (GSM-7: 160, 153 per part; UCS-2: 70, 67 per part), as the workers record them';
+
+-- ------------------------------------------------------- short links (0.3.0)
+
+-- A long token (~290 characters with its URL) made a payment-link SMS take
+-- three segments.  Since 0.3.0 a link is a row here and its token is 22
+-- characters: the random link id and a MAC over the row's terms (src/paylink.c).
+-- Verification comes with the token alone, so the row is found by link_id.
+CREATE TABLE flowcomm.payment_link (
+	link_id      bytea PRIMARY KEY CHECK (length(link_id) = 8),
+	business_id  uuid NOT NULL,
+	invoice_id   uuid NOT NULL,
+	amount       text NOT NULL,
+	currency     text NOT NULL,
+	key_id       text NOT NULL,
+	issued_at    timestamptz NOT NULL,
+	expires_at   timestamptz NOT NULL
+);
+COMMENT ON TABLE flowcomm.payment_link IS 'Payment links issued since 0.3.0: the terms a short token (link id + MAC) stands for. Read only through payment_link_verify; no role has direct access';
+COMMENT ON COLUMN flowcomm.payment_link.link_id IS 'Random 8-byte id, the first half of the token; primary key because a token is verified without knowing its business';
+COMMENT ON COLUMN flowcomm.payment_link.amount IS 'Exact decimal text at the currency''s minor unit, as signed';
+COMMENT ON COLUMN flowcomm.payment_link.key_id IS 'signing_key that signed the token (not a foreign key: a removed key must leave its links unverifiable, not undeletable)';
+ALTER TABLE flowcomm.payment_link ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON flowcomm.payment_link
+	USING (business_id = (SELECT flowcomm.current_business_id())) WITH CHECK (business_id = (SELECT flowcomm.current_business_id()));
+
+-- paylink_terms: the text a short token's MAC covers.
+CREATE FUNCTION flowcomm.paylink_terms(l flowcomm.payment_link) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT format('%s|%s|%s|%s|%s|%s', l.business_id, l.invoice_id, l.amount, l.currency,
+				  extract(epoch FROM l.issued_at)::bigint, extract(epoch FROM l.expires_at)::bigint)
+$$;
+COMMENT ON FUNCTION flowcomm.paylink_terms(flowcomm.payment_link) IS 'Internal: the terms of a payment link as its short token signs them';
 
 -- ------------------------------------------------------------------ currency
 
@@ -62,7 +113,7 @@ DECLARE
 	k signing_key;
 	expires timestamptz;
 	amount_text text;
-	payload jsonb;
+	l payment_link;
 	token text;
 BEGIN
 	IF invoice_id IS NULL THEN
@@ -81,7 +132,10 @@ BEGIN
 	IF amount <> round(amount, digits) THEN
 		PERFORM invalid('amount', format('has more than %s decimal places for %s', digits, cur));
 	END IF;
-	IF expires_in IS NULL OR expires_in < interval '1 minute' OR expires_in > interval '366 days' THEN
+	-- Compared as points in time: an interval compares months as 30 days, so
+	-- '12 months 6 days' would pass a 366-day cap it exceeds.
+	IF expires_in IS NULL OR now() + expires_in < now() + interval '1 minute'
+	   OR now() + expires_in > now() + interval '366 days' THEN
 		PERFORM invalid('expiresIn', 'must be between 1 minute and 366 days');
 	END IF;
 	SELECT * INTO k FROM signing_key s
@@ -94,10 +148,10 @@ BEGIN
 	END IF;
 	expires := date_trunc('second', now() + expires_in);
 	amount_text := to_char(round(amount, digits), 'FM999999999999' || CASE WHEN digits > 0 THEN '.' || repeat('0', digits) ELSE '' END);
-	payload := jsonb_build_object('v', 1, 'b', b, 'i', invoice_id, 'a', amount_text, 'c', cur,
-								  't', extract(epoch FROM date_trunc('second', now()))::bigint,
-								  'e', extract(epoch FROM expires)::bigint);
-	token := paylink_sign(k.key_id, k.secret, payload::text);
+	INSERT INTO payment_link (link_id, business_id, invoice_id, amount, currency, key_id, issued_at, expires_at)
+	VALUES (random_bytes(8), b, invoice_id, amount_text, cur, k.key_id, date_trunc('second', now()), expires)
+	RETURNING * INTO l;
+	token := paylink_short_sign(l.link_id, k.secret, paylink_terms(l));
 	RETURN jsonb_build_object(
 		'token', token,
 		'url', coalesce(nullif(current_setting('flowcomm.payment_base_url', true), ''), 'https://pay.flowpos.example/p/') || token,
@@ -106,6 +160,47 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flowcomm.payment_link_issue(uuid, numeric, text, interval) IS 'Signed payment link for an invoice of the current business: amount (exact at the currency''s minor unit), ISO 4217 currency, expiry (1 minute to 366 days, default 7 days); returns token, url, expiresAt, keyId';
+
+-- payment_link_check_short: verify a short (0.3.0) token at a given time,
+-- with the same reasons as a long one.
+CREATE FUNCTION flowcomm.payment_link_check_short(token text, expected_amount numeric, at timestamptz) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	id bytea := paylink_short_id(token);
+	l payment_link;
+	k signing_key;
+	grace interval := coalesce(nullif(current_setting('flowcomm.payment_key_grace', true), ''), '30d')::interval;
+BEGIN
+	IF id IS NULL THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'not a payment link token');
+	END IF;
+	SELECT * INTO l FROM payment_link p WHERE p.link_id = id;
+	IF NOT FOUND THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'tampered', 'detail', 'no such link');
+	END IF;
+	SELECT * INTO k FROM signing_key s WHERE s.key_id = l.key_id AND s.purpose = 'payment_link';
+	IF NOT FOUND THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'unknown_key', 'keyId', l.key_id);
+	END IF;
+	IF NOT paylink_short_valid(token, k.secret, paylink_terms(l)) THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'tampered', 'detail', 'signature does not match');
+	END IF;
+	IF (NOT k.active OR k.retired_at IS NOT NULL) AND coalesce(k.retired_at, k.created_at) + grace < at THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'key_retired', 'keyId', k.key_id);
+	END IF;
+	IF l.expires_at <= at THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'expired', 'expiresAt', l.expires_at);
+	END IF;
+	IF expected_amount IS NOT NULL AND expected_amount <> l.amount::numeric THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'amount_mismatch', 'amount', l.amount, 'currency', l.currency);
+	END IF;
+	RETURN jsonb_build_object('valid', true, 'businessId', l.business_id, 'invoiceId', l.invoice_id,
+							  'amount', l.amount, 'currency', l.currency, 'issuedAt', l.issued_at,
+							  'expiresAt', l.expires_at, 'keyId', k.key_id);
+END
+$$;
+COMMENT ON FUNCTION flowcomm.payment_link_check_short(text, numeric, timestamptz) IS 'Internal: verify a short (0.3.0) payment link token as of a given time';
 
 -- payment_link_check: verify a token at a given time.  Internal (tests use
 -- it with a fixed clock); payment_link_verify is the public face.
@@ -121,6 +216,9 @@ DECLARE
 BEGIN
 	IF nullif(token, '') IS NULL THEN
 		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'token is missing');
+	END IF;
+	IF strpos(token, '.') = 0 THEN
+		RETURN payment_link_check_short(token, expected_amount, at);
 	END IF;
 	t := paylink_open(token);
 	IF t.problem IS NOT NULL THEN

@@ -27,6 +27,13 @@ BEGIN
 	EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
 		PERFORM invalid('expiresIn', format('"%s" is not an interval such as 3 days', request ->> 'expiresIn'));
 	END;
+	-- A payment link goes by SMS or WhatsApp only: "auto" chooses between
+	-- those two, never email or Messenger.
+	IF ch = 'auto' THEN
+		ch := choose_channel_among(b, coalesce(req_enum(request, 'recipientType', ARRAY['customer', 'supplier', 'user']), 'customer'),
+								   req_uuid(request, 'recipientId'), 'payment_link', req_text(request, 'recipientContact', 255),
+								   ARRAY['whatsapp', 'sms']);
+	END IF;
 	link := payment_link_issue(req_uuid(request, 'invoiceId'), (request ->> 'amount')::numeric,
 							   req_text(request, 'currency', 8), expires);
 	msg := send(jsonb_strip_nulls(jsonb_build_object(

@@ -73,13 +73,16 @@ BEGIN
 		'p95SecondsToSent', round(a.p95_to_sent::numeric, 3),
 		'avgSecondsToDelivered', round(a.avg_to_delivered::numeric, 3),
 		'p95SecondsToDelivered', round(a.p95_to_delivered::numeric, 3),
-		'cost', a.cost, 'costUnit', a.cost_unit)
+		'cost', a.cost, 'costUnit', a.cost_unit,
+		-- Every figure above is over outbound messages; say so, since
+		-- history lists inbound replies too.
+		'direction', 'outbound', 'inboundCounted', false)
 	  INTO res
 	  FROM agg a;
 	RETURN res;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.stats(jsonb) IS 'Delivery statistics of the current business for startDate..endDate (default: last 30 days): totals by channel, status and type; delivery, failure, bounce, open and click rates; average and p95 seconds queued→sent and queued→delivered; retries; cost';
+COMMENT ON FUNCTION flowcomm.stats(jsonb) IS 'Delivery statistics of the current business for startDate..endDate (default: last 30 days): totals by channel, status and type; delivery, failure, bounce, open and click rates; average and p95 seconds queued→sent and queued→delivered; retries; cost. Counts outbound messages only (direction "outbound", inboundCounted false): inbound replies are in history, not in stats';
 GRANT EXECUTE ON FUNCTION flowcomm.stats(jsonb) TO flowcomm_viewer;
 -- stats reads a range of days of one business: this index holds every column
 -- it reads, so a month is an index-only range scan, not a heap read of every

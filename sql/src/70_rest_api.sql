@@ -28,16 +28,16 @@ CREATE FUNCTION api.communications(channel text DEFAULT NULL, status text DEFAUL
 	"recipientType" text DEFAULT NULL, "recipientId" text DEFAULT NULL, "recipientContact" text DEFAULT NULL,
 	"entityType" text DEFAULT NULL, "entityId" text DEFAULT NULL, "startDate" text DEFAULT NULL,
 	"endDate" text DEFAULT NULL, page text DEFAULT NULL, size text DEFAULT NULL, "cursor" text DEFAULT NULL,
-	count text DEFAULT NULL)
+	count text DEFAULT NULL, direction text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 	SELECT flowcomm.history(jsonb_strip_nulls(jsonb_build_object(
 		'channel', channel, 'status', status, 'type', type, 'recipientType', "recipientType",
 		'recipientId', "recipientId", 'recipientContact', "recipientContact", 'entityType', "entityType",
 		'entityId', "entityId", 'startDate', "startDate", 'endDate', "endDate", 'page', page, 'size', size,
-		'cursor', "cursor", 'count', count)))
+		'cursor', "cursor", 'count', count, 'direction', direction)))
 $$;
-COMMENT ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text, text, text) IS 'GET /rpc/communications: history with filters, page or cursor pagination and a count mode (seed GET /communications)';
+COMMENT ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text) IS 'GET /rpc/communications: history with filters (direction=outbound|inbound among them), page or cursor pagination and a count mode (seed GET /communications)';
 
 -- GET /rpc/communication?id=<uuid>
 CREATE FUNCTION api.communication(id uuid) RETURNS jsonb
@@ -113,7 +113,7 @@ COMMENT ON FUNCTION api.preferences_update(text, uuid, jsonb) IS 'POST /rpc/pref
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.send(jsonb), api.send_bulk(jsonb), api.resend(uuid, text, text, text), api.cancel(uuid, text),
 	api.preferences_update(text, uuid, jsonb) TO flowcomm_sender;
-GRANT EXECUTE ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text, text, text),
+GRANT EXECUTE ON FUNCTION api.communications(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text),
 	api.communication(uuid), api.stats(text, text, text, text), api.templates(text, text, text, text), api.template(uuid),
 	api.template_preview(jsonb), api.preferences(text, uuid) TO flowcomm_viewer;
 GRANT EXECUTE ON FUNCTION api.template_create(jsonb), api.template_update(uuid, jsonb), api.template_delete(uuid)

@@ -72,6 +72,56 @@ END
 $$;
 COMMENT ON FUNCTION flowcomm.rule_channels(uuid, jsonb, text, flowcomm.communication_type) IS 'Channels an automation message goes out on for one recipient (preferences, contacts, opt-out and suppression applied)';
 
+-- automation_failures: what an automated send could not do.  Automation
+-- runs inside the host's transaction (a sale's INSERT, a reminder run): any
+-- error of a rule or of one message is caught in a subtransaction, turned
+-- into a WARNING and recorded here, and never becomes the host's error
+-- (docs/automation.md).  Business admins see their own rows.
+CREATE TABLE flowcomm.automation_failures (
+	business_id   uuid NOT NULL,
+	id            uuid NOT NULL DEFAULT flowcomm.uuid_v7(),
+	source        text NOT NULL CHECK (source IN ('rule', 'reminder')),
+	rule_name     text,
+	entity_type   text,
+	entity_id     uuid,
+	message_type  text,
+	channel       text,
+	sqlstate      text NOT NULL,
+	error         text NOT NULL,
+	detail        text,
+	request       jsonb,
+	created_at    timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (business_id, id)
+);
+COMMENT ON TABLE flowcomm.automation_failures IS 'Automated sends (rules, reminders) that failed: the error, caught so that the host transaction went on (WARNING), for the business admin to see and fix';
+COMMENT ON COLUMN flowcomm.automation_failures.request IS 'The send request the automation built (template variables included), or NULL when the rule failed before building one';
+-- Admins list a business's failures newest first: the primary key's
+-- business_id prefix and the time-ordered UUIDv7 id serve that order.
+ALTER TABLE flowcomm.automation_failures ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON flowcomm.automation_failures
+	USING (business_id = (SELECT flowcomm.current_business_id())) WITH CHECK (business_id = (SELECT flowcomm.current_business_id()));
+GRANT SELECT ON flowcomm.automation_failures TO flowcomm_admin;
+
+-- automation_failed: record and warn; never raises.
+CREATE FUNCTION flowcomm.automation_failed(b uuid, p_source text, p_rule text, req jsonb, p_state text, p_error text,
+										   p_detail text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	RAISE WARNING 'flowcomm: automated % not sent (%): %', coalesce(req ->> 'type', p_rule, p_source), p_state, p_error
+		USING HINT = 'recorded in flowcomm.automation_failures; the host transaction goes on';
+	IF b IS NOT NULL THEN
+		INSERT INTO automation_failures (business_id, source, rule_name, entity_type, entity_id, message_type, channel,
+										 sqlstate, error, detail, request)
+		VALUES (b, p_source, p_rule, left(req ->> 'entityType', 50),
+				CASE WHEN req ->> 'entityId' ~* '^[0-9a-f-]{36}$' THEN (req ->> 'entityId')::uuid END,
+				left(req ->> 'type', 64), left(req ->> 'channel', 16), p_state, left(p_error, 2000), left(p_detail, 2000), req);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.automation_failed(uuid, text, text, jsonb, text, text, text) IS 'Internal: WARNING plus an automation_failures row for an automated send that failed';
+
 -- send_automated: enqueue one automation message; skipped with a WARNING
 -- (returns NULL) when the recipient may not or cannot be messaged.
 CREATE FUNCTION flowcomm.send_automated(b uuid, req jsonb, actor text, prio flowcomm.queue_priority,
@@ -96,6 +146,20 @@ BEGIN
 	END;
 	c := enqueue(c, prio, sched, coalesce(req -> 'attachments', '[]'), NULL);
 	RETURN c.id;
+EXCEPTION WHEN OTHERS THEN
+	-- Anything else (a template over its limits, a broken tenant template, a
+	-- full disk) is the automation's failure, not the host's: recorded, and
+	-- the subtransaction of this block is rolled back alone.
+	DECLARE
+		st text;
+		msg text;
+		det text;
+	BEGIN
+		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+		PERFORM automation_failed(b, CASE WHEN actor = 'SYSTEM_collections' THEN 'reminder' ELSE 'rule' END,
+								  CASE WHEN actor LIKE 'SYSTEM\_%' THEN substr(actor, 8) END, req, st, msg, det);
+	END;
+	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION flowcomm.send_automated(uuid, jsonb, text, flowcomm.queue_priority, timestamptz) IS 'Internal: enqueue an automation message, idempotent by key; skips (WARNING, NULL) recipients that opted out, are suppressed or lack a valid contact';
@@ -168,7 +232,23 @@ BEGIN
 	END IF;
 	b := (to_jsonb(NEW) ->> 'business_id')::uuid;
 	eid := (to_jsonb(NEW) ->> 'id')::uuid;
-	PERFORM rule_fire(rule, b, NEW, eid);
+	-- A rule that fails (its SQL, a template, a limit) must not fail the
+	-- host's INSERT or its COMMIT (the trigger is deferred): the block is a
+	-- subtransaction, and its error is recorded instead.
+	BEGIN
+		PERFORM rule_fire(rule, b, NEW, eid);
+	EXCEPTION WHEN OTHERS THEN
+		DECLARE
+			st text;
+			msg text;
+			det text;
+		BEGIN
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+			PERFORM automation_failed(b, 'rule', rule.name,
+									  jsonb_build_object('type', rule.message_type, 'entityType', rule.entity_type, 'entityId', eid),
+									  st, msg, det);
+		END;
+	END;
 	RETURN NULL;
 END
 $$;

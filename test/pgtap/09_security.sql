@@ -1,13 +1,13 @@
 -- Security: tenant isolation per table and role, secrets, pinned
 -- search_path against hostile objects in public, superuser-only settings.
 BEGIN;
-SELECT plan(42);
+SELECT plan(72);
 
 -- Two businesses with traffic in every tenant table.
 SET LOCAL flowcomm.business_id = 'b0000000-0000-0000-0000-0000000005a1';
 DO $$ BEGIN
 	PERFORM flowcomm.send('{"channel": "email", "type": "invoice", "recipientContact": "a@example.com", "subject": "A", "content": "for A",
-		"attachments": [{"filename": "a.pdf", "fileUrl": "https://a.example/a.pdf"}]}');
+		"attachments": [{"filename": "a.pdf", "contentBase64": "JVBERi0xLjQK"}]}');
 	PERFORM flowcomm.preferences_update('customer', 'c0000000-0000-0000-0000-0000000005a1', '{"smsEnabled": false, "preferredPhone": "+14155550555"}');
 END $$;
 INSERT INTO flowcomm.communication_template (business_id, name, code, channel, type, body_template, created_by)
@@ -190,6 +190,100 @@ SELECT throws_ok($$SET flowcomm.overdue_source = 'public.evil'$$, '42501', NULL,
 SELECT throws_ok($$SET flowcomm.sendgrid_webhook_public_key = 'x'$$, '42501', NULL, 'a tenant cannot replace the webhook key');
 RESET ROLE;
 SELECT ok(NOT has_parameter_privilege('flowcomm_admin', 'flowcomm.twilio_base_url', 'ALTER SYSTEM'), 'nor through ALTER SYSTEM');
+
+-- ---------------------------------------------------------------------
+-- Identity: every way a PostgreSQL 15 session can change its effective
+-- identity, tried by a role bound to A (fc_ident_a), an unbound role
+-- (fc_ident_free), the backend's service role (fc_ident_backend) and
+-- PostgREST's login role.  pg_temp.try runs setup and probe as a real
+-- session of the role (SET SESSION AUTHORIZATION changes session_user, as a
+-- login does), inside a subtransaction that is rolled back afterwards, and
+-- returns the probe's first value or the SQLSTATE of its error.
+-- 0.2.0 looked only at the role switched to, so every "escape" probe below
+-- returned a value there instead of 42501.
+CREATE ROLE fc_ident_a LOGIN IN ROLE flowcomm_admin;
+CREATE ROLE fc_ident_free LOGIN IN ROLE flowcomm_admin;
+CREATE ROLE fc_ident_backend LOGIN IN ROLE flowcomm_service;
+CREATE ROLE fc_ident_jwt_a NOLOGIN IN ROLE flowcomm_admin;
+GRANT fc_ident_jwt_a TO flowcomm_authenticator;
+INSERT INTO flowcomm.tenant_role VALUES ('fc_ident_a', 'b0000000-0000-0000-0000-0000000005a1'),
+	('fc_ident_jwt_a', 'b0000000-0000-0000-0000-0000000005a1');
+-- Objects owned by others that a tenant could call or read.
+CREATE FUNCTION public.ident_definer_su() RETURNS text LANGUAGE sql SECURITY DEFINER AS
+	$$ SELECT count(*)::text FROM flowcomm.communication WHERE business_id = flowcomm.current_business_id() $$;
+CREATE FUNCTION public.ident_definer_admin() RETURNS text LANGUAGE sql SECURITY DEFINER AS
+	$$ SELECT count(*)::text FROM flowcomm.communication $$;
+ALTER FUNCTION public.ident_definer_admin() OWNER TO flowcomm_admin;
+CREATE FUNCTION public.ident_set_role() RETURNS text LANGUAGE sql SET role = 'flowcomm_sender' AS
+	$$ SELECT count(*)::text FROM flowcomm.communication $$;
+CREATE VIEW public.ident_view AS SELECT count(*)::text AS n FROM flowcomm.communication;
+ALTER VIEW public.ident_view OWNER TO flowcomm_admin;
+GRANT SELECT ON public.ident_view TO PUBLIC;
+GRANT EXECUTE ON FUNCTION public.ident_definer_su(), public.ident_definer_admin(), public.ident_set_role() TO PUBLIC;
+
+CREATE FUNCTION pg_temp.try(who text, setup text, probe text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	res text;
+BEGIN
+	BEGIN
+		EXECUTE format('SET LOCAL SESSION AUTHORIZATION %I', who);
+		PERFORM set_config('flowcomm.business_id', '', true);
+		PERFORM set_config('flowcomm.user_id', '', true);
+		PERFORM set_config('request.jwt.claims', '', true);
+		IF setup <> '' THEN
+			EXECUTE setup;
+		END IF;
+		EXECUTE probe INTO res;
+		RAISE EXCEPTION USING ERRCODE = 'P0099', MESSAGE = coalesce(res, '(null)');
+	EXCEPTION WHEN OTHERS THEN
+		RETURN CASE WHEN SQLSTATE = 'P0099' THEN SQLERRM ELSE SQLSTATE END;
+	END;
+END
+$$;
+
+\set A '''b0000000-0000-0000-0000-0000000005a1'''
+\set B '''b0000000-0000-0000-0000-0000000005b2'''
+CREATE TEMP TABLE ident_case (n int, who text, setup text, probe text, want text, what text);
+INSERT INTO ident_case VALUES
+ -- the bound role stays bound, whatever it becomes
+ (1, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'A', 'SELECT flowcomm.current_business_id()::text', 'b0000000-0000-0000-0000-0000000005a1', 'bound role acts for its own business'),
+ (2, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'B', 'SELECT flowcomm.current_business_id()::text', '42501', 'bound role names another business'),
+ (3, 'fc_ident_a', 'SET ROLE flowcomm_admin; SET flowcomm.business_id = ' || :'B', 'SELECT count(*)::text FROM flowcomm.communication', '42501', 'SET ROLE flowcomm_admin then read another business'),
+ (4, 'fc_ident_a', 'SET LOCAL ROLE flowcomm_sender; SET LOCAL flowcomm.business_id = ' || :'B', 'SELECT flowcomm.send(''{"channel": "sms", "type": "invoice", "recipientContact": "+14155550100", "content": "x"}'')::text', '42501', 'SET LOCAL ROLE then send as another business'),
+ (5, 'fc_ident_a', 'SELECT set_config(''role'', ''flowcomm_sender'', false); SELECT set_config(''flowcomm.business_id'', ' || :'B' || ', false)', 'SELECT flowcomm.history()::text', '42501', 'set_config(role) then history of another business'),
+ (6, 'fc_ident_a', 'SET ROLE flowcomm_admin; RESET ROLE; SET flowcomm.business_id = ' || :'B', 'SELECT flowcomm.suppressions()::text', '42501', 'RESET ROLE then suppressions of another business'),
+ (7, 'fc_ident_a', 'SET ROLE NONE; SET flowcomm.business_id = ' || :'B', 'SELECT flowcomm.current_business_id()::text', '42501', 'SET ROLE NONE'),
+ (8, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'B', 'SELECT public.ident_definer_su()', '42501', 'SECURITY DEFINER function owned by a superuser'),
+ (9, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'B', 'SELECT public.ident_definer_admin()', '42501', 'SECURITY DEFINER function owned by flowcomm_admin'),
+ (10, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'B', 'SELECT public.ident_set_role()', '42501', 'function with a SET role clause'),
+ (11, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'B', 'SELECT n FROM public.ident_view', '42501', 'view owned by flowcomm_admin (owner''s rights)'),
+ (12, 'fc_ident_a', 'DO $d$ BEGIN PERFORM set_config(''flowcomm.business_id'', ' || :'B' || ', true); END $d$', 'SELECT flowcomm.current_business_id()::text', '42501', 'SET LOCAL inside a DO block'),
+ (13, 'fc_ident_a', 'SELECT set_config(''request.jwt.claims'', ''{"role": "flowcomm_admin", "business_id": "b0000000-0000-0000-0000-0000000005b2"}'', false)', 'SELECT flowcomm.current_business_id()::text', '42501', 'forged JWT claims naming another business'),
+ (14, 'fc_ident_a', 'SET ROLE flowcomm_admin; SET flowcomm.business_id = ' || :'B', 'INSERT INTO flowcomm.business_setting (business_id, name) VALUES (' || :'B' || ', ''x'') RETURNING name', '42501', 'write another business''s settings after SET ROLE'),
+ (15, 'fc_ident_a', 'SET ROLE flowcomm_admin; SET flowcomm.business_id = ' || :'B', 'SELECT flowcomm.suppression_lift(''00000000-0000-0000-0000-000000000000'', ''x'')::text', '42501', 'lift another business''s suppression after SET ROLE'),
+ (16, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'A' || '; SET flowcomm.user_id = ''ceo''', 'SELECT flowcomm.current_actor()', '42501', 'bound role asserts another acting user'),
+ (17, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'A', 'SELECT flowcomm.send(''{"channel": "sms", "type": "invoice", "recipientContact": "+14155550100", "content": "x", "createdBy": "SYSTEM_collections"}'') -> ''communication'' ->> ''createdBy''', '22023', 'bound role claims a system actor'),
+ (18, 'fc_ident_a', 'SET flowcomm.business_id = ' || :'A', 'SELECT flowcomm.current_actor()', 'fc_ident_a', 'bound role acts as its login role'),
+ -- an unbound, untrusted role names no business at all
+ (20, 'fc_ident_free', 'SET flowcomm.business_id = ' || :'A', 'SELECT flowcomm.current_business_id()::text', '42501', 'unbound role names a business'),
+ (21, 'fc_ident_free', 'SET ROLE flowcomm_sender; SET flowcomm.business_id = ' || :'A', 'SELECT count(*)::text FROM flowcomm.communication', '42501', 'unbound role after SET ROLE'),
+ (22, 'fc_ident_free', 'SELECT set_config(''request.jwt.claims'', ''{"business_id": "b0000000-0000-0000-0000-0000000005a1"}'', false)', 'SELECT flowcomm.current_business_id()::text', '42501', 'unbound role forges JWT claims'),
+ (23, 'fc_ident_free', '', 'SELECT coalesce(flowcomm.current_business_id()::text, ''none'')', 'none', 'unbound role without a business sees none'),
+ -- the backend's service role is trusted, but the setting and the JWT must agree
+ (30, 'fc_ident_backend', 'SET flowcomm.business_id = ' || :'B', 'SELECT flowcomm.current_business_id()::text', 'b0000000-0000-0000-0000-0000000005b2', 'service role names any business'),
+ (31, 'fc_ident_backend', 'SET flowcomm.business_id = ' || :'B' || '; SELECT set_config(''request.jwt.claims'', ''{"business_id": "b0000000-0000-0000-0000-0000000005a1"}'', false)', 'SELECT flowcomm.current_business_id()::text', '42501', 'setting and JWT claim disagree'),
+ (32, 'fc_ident_backend', 'SET flowcomm.business_id = ' || :'B' || '; SET flowcomm.user_id = ''user-42''', 'SELECT flowcomm.current_actor()', 'user-42', 'service role asserts the acting user'),
+ -- PostgREST: the verified claim, narrowed by the JWT's role
+ (40, 'flowcomm_authenticator', 'SET LOCAL ROLE flowcomm_sender; SELECT set_config(''request.jwt.claims'', ''{"role": "flowcomm_sender", "business_id": "b0000000-0000-0000-0000-0000000005b2", "sub": "u-7"}'', true)', 'SELECT flowcomm.current_business_id()::text || '' '' || flowcomm.current_actor()', 'b0000000-0000-0000-0000-0000000005b2 u-7', 'PostgREST: verified claim and its user'),
+ (41, 'flowcomm_authenticator', 'SET LOCAL ROLE flowcomm_sender; SET flowcomm.business_id = ' || :'B', 'SELECT flowcomm.current_business_id()::text', '42501', 'PostgREST login role with the setting but no claim'),
+ (42, 'flowcomm_authenticator', 'SET LOCAL ROLE fc_ident_jwt_a; SELECT set_config(''request.jwt.claims'', ''{"role": "fc_ident_jwt_a", "business_id": "b0000000-0000-0000-0000-0000000005b2"}'', true)', 'SELECT flowcomm.current_business_id()::text', '42501', 'PostgREST: a JWT role bound to A claims B'),
+ (43, 'flowcomm_authenticator', 'SET LOCAL ROLE flowcomm_sender; SELECT set_config(''request.jwt.claims'', ''{"business_id": "b0000000-0000-0000-0000-0000000005b2", "sub": "u-7"}'', true); SET flowcomm.user_id = ''u-8''', 'SELECT flowcomm.current_actor()', '42501', 'PostgREST: flowcomm.user_id differs from the JWT user'),
+ -- a superuser session that switches to a bound role is narrowed too
+ (50, 'postgres', 'SET LOCAL ROLE fc_ident_a; SET flowcomm.business_id = ' || :'B', 'SELECT flowcomm.current_business_id()::text', '42501', 'SET ROLE to a bound role narrows even a superuser session');
+SELECT is(pg_temp.try(who, setup, probe), want, format('identity %s: %s (%s)', n, what, who)) FROM ident_case ORDER BY n;
+-- SET SESSION AUTHORIZATION and set_config('session_authorization') need a
+-- superuser login; ALTER ROLE ... SET role and PGOPTIONS -c role= are SET ROLE
+-- at login (cases 3-7).  test/t/82_identity_login.sh tries them as real logins.
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -46,7 +46,7 @@ SELECT r - 'ids' AS summary, r -> 'ids' -> 0 IS NOT NULL AND r -> 'ids' ->> 1 IS
 SELECT r - 'ids' AS summary, jsonb_array_length(r -> 'ids') AS ids
   FROM flowcomm.send_bulk(jsonb_build_array(
 	jsonb_build_object('channel', 'email', 'type', 'invoice', 'recipientContact', 'f@example.com', 'subject', 'S', 'content', 'x',
-		'attachments', '[{"filename": "a.pdf", "fileUrl": "https://files.example/a.pdf"}]'::jsonb),
+		'attachments', '[{"filename": "a.pdf", "contentBase64": "JVBERi0xLjQK"}]'::jsonb),
 	jsonb_build_object('channel', 'sms', 'type', 'invoice', 'recipientContact', '+14155550104', 'content', 'later',
 		'scheduledAt', to_char(now() + interval '2 days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
 	jsonb_build_object('channel', 'sms', 'type', 'invoice', 'recipientContact', '+14155550199', 'content', 'blocked'))) r;

@@ -13,6 +13,11 @@ RESET client_min_messages;
 \set fc_repo :fc_srcdir '/..'
 \endif
 \set spec_dir :fc_repo '/../shared/spec/mustache'
+-- test/run_tests.sh passes a copy the postgres OS user can read.
+\getenv fc_spec FC_MUSTACHE_SPEC
+\if :{?fc_spec}
+\set spec_dir :fc_spec
+\endif
 \set spec_comments `cat :'spec_dir'/comments.json`
 \set spec_interpolation `cat :'spec_dir'/interpolation.json`
 \set spec_inverted `cat :'spec_dir'/inverted.json`
