@@ -2,6 +2,7 @@
 # run.sh — `make bench`: flowcomm against tuned pg-boss and graphile-worker.
 #
 #   bench/run.sh [--smoke] [--reps N] [--scenarios "drain slow steady enqueue growth"]
+#   (also "fairness", opt-in: bench/fairness/run.sh, issue 16)
 #
 # Each scenario starts its own throwaway cluster (shared_buffers = 1GB,
 # synchronous_commit = on, fsync = on: the same for everyone) and its own
@@ -203,6 +204,11 @@ for s in $SCENARIOS; do
 	steady) steady_scenario ;;
 	enqueue) enqueue_scenario ;;
 	growth) growth_scenario ;;
+	fairness) # opt-in (issue 16): bench/fairness/run.sh, its own clusters; the smoke form is tiny
+		if [ -n "$SMOKE" ]; then N=300 PROBES=1 SKIP_DRAIN=1 sh "$BENCH_DIR/fairness/run.sh" >"$BENCH_OUT/fairness.txt" 2>&1
+		else sh "$BENCH_DIR/fairness/run.sh" >"$BENCH_OUT/fairness.txt" 2>&1; fi
+		tap $? "fairness: a neighbour's backlog and the drain before/after ($BENCH_OUT/fairness.txt)"
+		grep '^fairness:\|^drain' "$BENCH_OUT/fairness.txt" ;;
 	*) echo "unknown scenario $s" >&2; BENCH_FAILURES=$((BENCH_FAILURES + 1)) ;;
 	esac
 done

@@ -9,9 +9,11 @@
  * expires (or at once, when a new worker takes over the same slot) they are
  * recovered under flowcomm.uncertain_policy with an event, never dropped.
  *
- * Jobs are picked with FOR UPDATE SKIP LOCKED in claim order (priority,
- * then scheduled_at) through communication_queue_claim_idx, so workers
- * never block on or share each other's jobs.  Nothing here depends on a
+ * Jobs are picked with FOR UPDATE SKIP LOCKED, round robin between the
+ * businesses with pending work and in claim order (priority, then
+ * scheduled_at) within each, through communication_queue_business_claim_idx,
+ * so workers never block on or share each other's jobs and no business
+ * waits behind another's backlog.  Nothing here depends on a
  * cross-tenant sequence, so the same statements run per shard.
  *
  *-------------------------------------------------------------------------
@@ -33,12 +35,50 @@ static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr recover_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
 
+/* The business this worker's previous claim started with: the next one starts after it. */
+static pg_uuid_t claim_cursor;
+
+/*
+ * The claim is fair between businesses: a loose index scan of
+ * communication_queue_business_claim_idx lists the businesses with pending
+ * work, starting after the business the previous claim of this worker
+ * started with ($4) and wrapping round, at most $2 of them (so the start
+ * moves by one business per claim: every business comes first in turn, and
+ * with more businesses than a batch, the window slides over all of them); each gets an equal share
+ * of the batch ($2 / businesses, at least 1), taken in its own claim order
+ * (priority, then scheduled_at).  So one business's 100,000 urgent jobs
+ * cannot keep another's single invoice waiting: priority orders the work
+ * within a business, never across businesses.  The rows come back round
+ * robin (each business's first job, then each one's second, ...), so that a
+ * rate-limit token goes to every business in turn within a batch too.
+ */
 static const char *const claim_sql =
-	"WITH picked AS ("
-	"  SELECT ctid FROM flowcomm.communication_queue"
-	"   WHERE status = 'pending' AND scheduled_at <= now()"
-	"   ORDER BY priority DESC, scheduled_at"
-	"   LIMIT $2 FOR UPDATE SKIP LOCKED"
+	"WITH RECURSIVE hi AS ("
+	"  (SELECT business_id FROM flowcomm.communication_queue"
+	"     WHERE status = 'pending' AND business_id > $4 ORDER BY business_id LIMIT 1)"
+	"  UNION ALL"
+	"  SELECT (SELECT x.business_id FROM flowcomm.communication_queue x"
+	"           WHERE x.status = 'pending' AND x.business_id > hi.business_id"
+	"           ORDER BY x.business_id LIMIT 1) FROM hi WHERE hi.business_id IS NOT NULL"
+	"), lo AS ("
+	"  (SELECT business_id FROM flowcomm.communication_queue"
+	"     WHERE status = 'pending' AND business_id <= $4 ORDER BY business_id LIMIT 1)"
+	"  UNION ALL"
+	"  SELECT (SELECT x.business_id FROM flowcomm.communication_queue x"
+	"           WHERE x.status = 'pending' AND x.business_id > lo.business_id AND x.business_id <= $4"
+	"           ORDER BY x.business_id LIMIT 1) FROM lo WHERE lo.business_id IS NOT NULL"
+	"), biz AS ("
+	"  SELECT business_id, row_number() OVER () AS turn FROM ("
+	"    SELECT business_id FROM hi WHERE business_id IS NOT NULL"
+	"    UNION ALL SELECT business_id FROM lo WHERE business_id IS NOT NULL LIMIT $2) b"
+	"), share AS ("
+	"  SELECT greatest(1, $2 / nullif(count(*), 0))::int AS n, (array_agg(business_id ORDER BY turn))[1] AS first"
+	"    FROM biz"
+	"), picked AS ("
+	"  SELECT p.ctid FROM biz CROSS JOIN share"
+	"   CROSS JOIN LATERAL (SELECT x.ctid FROM flowcomm.communication_queue x"
+	"      WHERE x.business_id = biz.business_id AND x.status = 'pending' AND x.scheduled_at <= now()"
+	"      ORDER BY x.priority DESC, x.scheduled_at LIMIT share.n FOR UPDATE SKIP LOCKED) p"
 	"), q AS ("
 	"  UPDATE flowcomm.communication_queue q"
 	"     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
@@ -64,7 +104,7 @@ static const char *const claim_sql =
 	"       CASE WHEN pa.business_id IS NULL THEN d.messaging_service_sid ELSE pa.messaging_service_sid END,"
 	"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'rate')::float8,"
 	"       (coalesce(pa.rate_limits, d.rate_limits) -> q.channel::text ->> 'burst')::float8,"
-	"       att.filenames, att.mimes, att.urls, att.contents"
+	"       att.filenames, att.mimes, att.urls, att.contents, (SELECT first FROM share)"
 	"  FROM q"
 	"  JOIN flowcomm.communication c ON c.business_id = q.business_id AND c.id = q.communication_id"
 	"  LEFT JOIN flowcomm.provider_account pa ON pa.business_id = q.business_id AND pa.enabled"
@@ -78,7 +118,8 @@ static const char *const claim_sql =
 	"              array_agg(translate(encode(a.content, 'base64'), E'\\n', '') ORDER BY a.id) AS contents"
 	"         FROM flowcomm.communication_attachment a"
 	"        WHERE a.business_id = q.business_id AND a.communication_id = q.communication_id) att ON true"
-	" ORDER BY q.priority DESC, q.scheduled_at";
+	" ORDER BY row_number() OVER (PARTITION BY q.business_id ORDER BY q.priority DESC, q.scheduled_at),"
+	"          q.business_id > $4 DESC, q.business_id";
 
 /*
  * Recovery: $1 worker id, $2 also take this worker id's rows regardless of
@@ -296,7 +337,7 @@ job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent)
 int
 fc_claim_jobs(int worker_id, int limit, MemoryContext parent, FcJob ***jobs_out)
 {
-	Datum	args[3];
+	Datum	args[4];
 	int		lease = Max(fc_lease_seconds, fc_request_timeout_ms / 1000 + 10);
 	int		n;
 	FcJob **jobs;
@@ -308,16 +349,21 @@ fc_claim_jobs(int worker_id, int limit, MemoryContext parent, FcJob ***jobs_out)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (claim_plan == NULL)
 	{
-		Oid types[3] = {INT4OID, INT4OID, FLOAT8OID};
+		Oid types[4] = {INT4OID, INT4OID, FLOAT8OID, UUIDOID};
 
-		claim_plan = prepare_plan(claim_sql, 3, types);
+		claim_plan = prepare_plan(claim_sql, 4, types);
 	}
 	args[0] = Int32GetDatum(worker_id);
 	args[1] = Int32GetDatum(limit);
 	args[2] = Float8GetDatum((double) lease);
+	args[3] = UUIDPGetDatum(&claim_cursor);
 	if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "flowcomm claim failed");
 	n = (int) SPI_processed;
+	if (n > 0)
+		get_uuid(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 31, &claim_cursor);
+	else
+		memset(&claim_cursor, 0, sizeof(claim_cursor));
 	jobs = MemoryContextAlloc(parent, sizeof(FcJob *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 		jobs[i] = job_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, parent);

@@ -110,6 +110,19 @@ typedef struct FcWorkerSlot
 	char			 last_error[FC_LAST_ERROR_LEN];
 } FcWorkerSlot;
 
+/*
+ * One business's use of a shared bucket: its fair-share clock and whether it
+ * was refused a token while under its share (it then gets the next one).
+ */
+#define FC_BUCKET_SHARES 8
+typedef struct FcShare
+{
+	pg_uuid_t	business;
+	TimestampTz next_slot;	/* when it is within its share again */
+	TimestampTz starved_at; /* refused while within its share; 0 once served */
+	TimestampTz last_seen;	/* 0: free entry */
+} FcShare;
+
 /* A token bucket of one provider account (business or default) and channel. */
 typedef struct FcBucket
 {
@@ -124,6 +137,7 @@ typedef struct FcBucket
 	TimestampTz paused_until; /* 429 Retry-After */
 	TimestampTz next_slot;	  /* next send time promised to a handed-back job */
 	TimestampTz last_used;
+	FcShare		shares[FC_BUCKET_SHARES]; /* businesses sharing the account */
 } FcBucket;
 
 /* Cheap cumulative counters per provider and channel (Prometheus later). */

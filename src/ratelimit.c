@@ -16,6 +16,19 @@
  * them instead of all at the same instant.  A 429 pauses the bucket for
  * Retry-After.
  *
+ * A bucket of the default account is shared by every business without its
+ * own account, so its tokens are shared fairly (start-time fair queueing in
+ * small): each business that draws from it has a share clock that advances
+ * by (active businesses / rate) per token it takes, so a business is "within
+ * its share" when its clock is not ahead of now.  A business refused a token
+ * while within its share is marked starved; until it is served (or the mark
+ * expires), businesses ahead of their share are refused even when a token is
+ * free, so the starved one's handed-back job finds that token when it comes
+ * back one token interval later.  One business's 100,000 queued messages
+ * therefore delay another's invoice by about one token interval, not by the
+ * time the bucket needs to serve the 100,000.  With one business on the
+ * bucket (its own account) this reduces to the plain token bucket.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,6 +39,15 @@
 
 #define PROBE_LIMIT			 64
 #define MAX_HANDBACK_SECONDS 300.0
+/*
+ * A job next in line for a token earned within this long waits for it in
+ * the worker instead of going back to the queue: a hand-back costs a queue
+ * write and a new claim, which under a neighbour's backlog (each claim also
+ * handing back its throttled jobs) is what the starved business would wait
+ * for.  Once per business at a time (the starved mark), so a worker pauses
+ * at most this long per business per batch.
+ */
+#define NEXT_IN_LINE_WAIT_SECONDS 0.025
 
 /* Channel defaults (the seed): rate per second and burst. */
 static const double default_rate[FC_NUM_CHANNELS] = {10, 5, 4, 4};
@@ -34,6 +56,9 @@ static const double default_burst[FC_NUM_CHANNELS] = {100, 50, 40, 40};
 static FcBucket *find_bucket(const FcJob *job, TimestampTz now);
 static uint32	 bucket_hash(const pg_uuid_t *account, int channel);
 static void		 refill(FcBucket *b, const FcJob *job, TimestampTz now);
+static FcShare	*find_share(FcBucket *b, const pg_uuid_t *business, TimestampTz now);
+static bool		 share_active(const FcBucket *b, const FcShare *s, TimestampTz now);
+static bool		 other_starved(const FcBucket *b, const FcShare *mine, TimestampTz now);
 
 static uint32
 bucket_hash(const pg_uuid_t *account, int channel)
@@ -103,6 +128,88 @@ refill(FcBucket *b, const FcJob *job, TimestampTz now)
 }
 
 /*
+ * The window in which a share counts as active and a starved mark holds:
+ * long enough for a handed-back job to come back and be claimed again.
+ */
+static TimestampTz
+share_window(const FcBucket *b)
+{
+	return (TimestampTz) ((2.0 + 2.0 / b->rate) * USECS_PER_SEC);
+}
+
+static bool
+share_active(const FcBucket *b, const FcShare *s, TimestampTz now)
+{
+	return s->last_seen != 0 && now - s->last_seen < share_window(b);
+}
+
+/*
+ * find_share returns the business's share of the bucket, taking a free or
+ * the least recently seen entry for a new one (an evicted business simply
+ * starts again within its share).
+ */
+static FcShare *
+find_share(FcBucket *b, const pg_uuid_t *business, TimestampTz now)
+{
+	FcShare *victim = &b->shares[0];
+
+	for (int i = 0; i < FC_BUCKET_SHARES; i++)
+	{
+		FcShare *s = &b->shares[i];
+
+		if (s->last_seen != 0 && memcmp(&s->business, business, sizeof(pg_uuid_t)) == 0)
+			return s;
+		if (s->last_seen < victim->last_seen)
+			victim = s;
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->business = *business;
+	victim->last_seen = now;
+	return victim;
+}
+
+/* other_starved: another active business waits for a token within its share. */
+static bool
+other_starved(const FcBucket *b, const FcShare *mine, TimestampTz now)
+{
+	for (int i = 0; i < FC_BUCKET_SHARES; i++)
+	{
+		const FcShare *s = &b->shares[i];
+
+		if (s != mine && share_active(b, s, now) && s->starved_at != 0 &&
+			now - s->starved_at < share_window(b))
+			return true;
+	}
+	return false;
+}
+
+static int
+active_shares(const FcBucket *b, TimestampTz now)
+{
+	int n = 0;
+
+	for (int i = 0; i < FC_BUCKET_SHARES; i++)
+		n += share_active(b, &b->shares[i], now) ? 1 : 0;
+	return Max(n, 1);
+}
+
+/*
+ * hand_back_slot reserves the bucket's next free slot for a refused job and
+ * returns it; never now itself, so a job refused for fairness with tokens
+ * in the bucket does not come straight back.
+ */
+static TimestampTz
+hand_back_slot(FcBucket *b, TimestampTz now)
+{
+	TimestampTz slot = Max(Max(now, b->next_slot), b->paused_until);
+
+	if (slot == now)
+		slot = now + (TimestampTz) ((b->tokens < 1.0 ? 1.0 - b->tokens : 1.0) / b->rate * USECS_PER_SEC);
+	b->next_slot = slot + (TimestampTz) (USECS_PER_SEC / b->rate);
+	return slot;
+}
+
+/*
  * fc_ratelimit_take takes a token for the job.  If there is none, returns
  * false and how long to hand the job back for.
  */
@@ -111,6 +218,8 @@ fc_ratelimit_take(const FcJob *job, double *wait_seconds)
 {
 	TimestampTz now;
 	FcBucket   *b;
+	FcShare	   *share;
+	bool		within;
 	bool		ok;
 
 	*wait_seconds = 0;
@@ -120,18 +229,44 @@ fc_ratelimit_take(const FcJob *job, double *wait_seconds)
 	LWLockAcquire(fc_shared->bucket_lock, LW_EXCLUSIVE);
 	b = find_bucket(job, now);
 	refill(b, job, now);
-	ok = (now >= b->paused_until && b->tokens >= 1.0);
+	share = find_share(b, &job->business_id, now);
+	share->last_seen = now;
+	/* alone on the bucket (its own account), a business is always within its share */
+	within = share->next_slot <= now || active_shares(b, now) == 1;
+	ok = (now >= b->paused_until && b->tokens >= 1.0 && (within || !other_starved(b, share, now)));
 	if (ok)
+	{
 		b->tokens -= 1.0;
+		share->next_slot = Max(now, share->next_slot) +
+						   (TimestampTz) (active_shares(b, now) / b->rate * USECS_PER_SEC);
+		share->starved_at = 0;
+	}
+	else if (within && share->starved_at == 0 && now >= b->paused_until && active_shares(b, now) > 1)
+	{
+		/*
+		 * Next in line: the next token earned is this business's, and
+		 * others ahead of their share are refused until it is served.  Wait
+		 * for it here when it is near, else come back when it is earned,
+		 * without queueing behind the slots reserved for others.  One job
+		 * per business at a time; its others queue as before.
+		 */
+		double wait = Max(1.0 - b->tokens, 0.0) / b->rate;
+
+		share->starved_at = now;
+		if (wait <= NEXT_IN_LINE_WAIT_SECONDS)
+		{
+			LWLockRelease(fc_shared->bucket_lock);
+			pg_usleep((long) (wait * USECS_PER_SEC) + 1000);
+			return fc_ratelimit_take(job, wait_seconds);
+		}
+		*wait_seconds = wait;
+	}
 	else
 	{
-		/* reserve the next free slot of this bucket for the job */
-		TimestampTz slot = Max(Max(now, b->next_slot), b->paused_until);
+		/* reserve the next free slot of this bucket for the job (once: Min is a macro) */
+		double slot_wait = (double) (hand_back_slot(b, now) - now) / USECS_PER_SEC;
 
-		if (b->tokens < 1.0 && slot == now)
-			slot = now + (TimestampTz) ((1.0 - b->tokens) / b->rate * USECS_PER_SEC);
-		b->next_slot = slot + (TimestampTz) (USECS_PER_SEC / b->rate);
-		*wait_seconds = Min(MAX_HANDBACK_SECONDS, (double) (slot - now) / USECS_PER_SEC);
+		*wait_seconds = Min(MAX_HANDBACK_SECONDS, slot_wait);
 	}
 	LWLockRelease(fc_shared->bucket_lock);
 	return ok;

@@ -169,6 +169,10 @@ COMMENT ON COLUMN flowcomm.communication_queue.payload IS 'Delivery options not 
 -- The claim index: due pending work in claim order; also serves queue depth and oldest-pending reads.
 CREATE INDEX communication_queue_claim_idx ON flowcomm.communication_queue (priority DESC, scheduled_at)
 	WHERE status = 'pending';
+-- The fair claim: the loose scan of businesses with pending work, each one's due work in claim
+-- order, and the queue quota's pending count per business.
+CREATE INDEX communication_queue_business_claim_idx ON flowcomm.communication_queue
+	(business_id, priority DESC, scheduled_at) WHERE status = 'pending';
 CREATE INDEX communication_queue_processing_idx ON flowcomm.communication_queue (lease_expires_at)
 	WHERE status = 'processing';
 CREATE INDEX communication_queue_dead_idx ON flowcomm.communication_queue (business_id, updated_at)
@@ -291,9 +295,15 @@ CREATE TABLE flowcomm.business_setting (
 	quiet_hours_end    time,
 	fallback_enabled   boolean NOT NULL DEFAULT true,
 	created_at         timestamptz NOT NULL DEFAULT now(),
-	updated_at         timestamptz NOT NULL DEFAULT now()
+	updated_at         timestamptz NOT NULL DEFAULT now(),
+	queue_quota        int CHECK (queue_quota >= 0),
+	daily_send_limit   int CHECK (daily_send_limit >= 0),
+	urgent_daily_allowance int NOT NULL DEFAULT 1000 CHECK (urgent_daily_allowance >= 0)
 );
-COMMENT ON TABLE flowcomm.business_setting IS 'Per-business defaults: timezone, locale, channel order for channel=auto, quiet hours, fallback';
+COMMENT ON TABLE flowcomm.business_setting IS 'Per-business defaults: timezone, locale, channel order for channel=auto, quiet hours, fallback; platform-set limits';
+COMMENT ON COLUMN flowcomm.business_setting.queue_quota IS 'Platform-set: most messages this business may have pending in the queue (NULL: no quota); a send beyond it fails with 54000';
+COMMENT ON COLUMN flowcomm.business_setting.daily_send_limit IS 'Platform-set: most messages this business may queue per day in its timezone (NULL: no limit); beyond it 54000';
+COMMENT ON COLUMN flowcomm.business_setting.urgent_daily_allowance IS 'Platform-set: most urgent messages per day in the business''s timezone (urgent skips quiet hours); beyond it 42501';
 
 CREATE TABLE flowcomm.communication_template (
 	business_id          uuid NOT NULL,

@@ -124,6 +124,7 @@ DECLARE
 	att jsonb;
 	i int := 0;
 BEGIN
+	PERFORM check_send_quota(c.business_id, 1, CASE WHEN p_priority = 'urgent' THEN 1 ELSE 0 END);
 	p_scheduled_at := hold_for_quiet_hours(c, p_priority, p_scheduled_at);
 	c.id := coalesce(c.id, uuid_v7());
 	c.direction := coalesce(c.direction, 'outbound');
@@ -526,6 +527,7 @@ BEGIN
 	IF n > 100000 THEN
 		PERFORM invalid('requests', format('has %s elements; at most 100000 per call', n), 'split the batch');
 	END IF;
+	PERFORM check_send_quota(b, n, (SELECT count(*)::int FROM jsonb_array_elements(requests) r WHERE r ->> 'priority' = 'urgent'));
 	IF n = 0 THEN
 		RETURN jsonb_build_object('total', 0, 'queued', 0, 'replayed', 0, 'blocked', 0, 'ids', '[]'::jsonb,
 								  'replays', '[]'::jsonb, 'blockedDetails', '[]'::jsonb);
