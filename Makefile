@@ -67,11 +67,15 @@ FC_NO_BUILD_GOALS := clean distclean maintainer-clean deps format-check lint tes
 # (`test -f`, not $(wildcard): make caches directory listings, and the file
 # may appear while the Makefile is being read.)
 fc_exists = $(shell test -f '$(1)' && echo yes)
+# Debian's postgresql-client-15 ships pgxs.mk without the server headers
+# (those are postgresql-server-dev-15), so PGXS counts as present only when
+# postgres.h is there too.
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifeq ($(call fc_exists,$(PGXS)),)
 PGXS := $(FC_PGXS_DEFAULT)
 endif
-ifeq ($(call fc_exists,$(PGXS)),)
+fc_pgxs_ready = $(and $(call fc_exists,$(PGXS)),$(call fc_exists,$(shell $(PG_CONFIG) --includedir-server 2>/dev/null)/postgres.h))
+ifeq ($(fc_pgxs_ready),)
 ifneq ($(filter-out $(FC_NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(info flowcomm: PostgreSQL 15's build files (PGXS) are missing: installing the Debian packages first)
 FC_DEPS_STATUS := $(shell sh test/install_deps.sh >&2; echo $$?)
@@ -80,9 +84,9 @@ $(error flowcomm: could not install the build dependencies (test/install_deps.sh
 endif
 endif
 endif
-ifeq ($(call fc_exists,$(PGXS)),)
+ifeq ($(fc_pgxs_ready),)
 ifneq ($(filter-out $(FC_NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
-$(error flowcomm: $(PGXS) is missing: install postgresql-server-dev-15)
+$(error flowcomm: PostgreSQL 15's server headers or $(PGXS) are missing: install postgresql-server-dev-15)
 else
 # clean and friends work without PGXS.
 clean distclean maintainer-clean:

@@ -6,7 +6,7 @@
 # pristine root is cached as a tarball between runs on one machine), a
 # clean clone of HEAD under "/root/src dir/flowcomm" (a checkout under
 # /root, mode 700 there, in a path with a space) with ../shared beside it,
-# only `make` and `git` installed, then `make demo` and `make test`.  It
+# only `make`, `git` and psql (postgresql-client-15) installed, then `make demo` and `make test`.  It
 # runs in a private mount namespace, so every mount it makes (proc, sys,
 # dev, and the tmpfs of the disk-full test) goes away with it whatever
 # happens; the root itself is removed on exit.  A missing install step in
@@ -81,12 +81,15 @@ if [ -d "$FC_REPO/../shared" ]; then
 fi
 say "root $ROOT, checkout $SRC/flowcomm (commit $(git -C "$FC_REPO" rev-parse --short HEAD))"
 
-# Inside: only make and git, then the README's two commands as written.
+# Inside: only make, git and psql, then the README's two commands as written.
 cat >"$ROOT/fresh-run.sh" <<'EOF'
 set -e
 export DEBIAN_FRONTEND=noninteractive HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 apt-get update -qq
-apt-get install -y -qq make git >/dev/null
+# psql too: machines often have it, and Debian's postgresql-client-15 ships
+# pgxs.mk without the server headers, the state the Makefile's bootstrap
+# once mistook for a complete PGXS.
+apt-get install -y -qq make git postgresql-client-15 >/dev/null
 cd "/root/src dir/flowcomm"
 echo "test-fresh: \$ make demo"
 make demo
