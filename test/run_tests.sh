@@ -99,11 +99,12 @@ tally_tap()
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
+# FC_PGTAP_GLOB narrows the pgTAP files likewise (default: all).
 if ls "$FC_REPO"/test/pgtap/*.sql >/dev/null 2>&1 && want pgtap; then
 	fc_psql -d postgres -c "CREATE DATABASE flowcomm_tap"
 	fc_psql -d flowcomm_tap -c "CREATE EXTENSION pgtap; CREATE EXTENSION flowcomm"
 	pg_prove --psql-bin "$FC_BIN/psql" -h "$FC_SOCK" -p "$FC_PORT" -U postgres -d flowcomm_tap \
-		"$FC_REPO"/test/pgtap/*.sql >"$FC_TMP/pgtap.txt" 2>&1
+		"$FC_REPO"/test/pgtap/${FC_PGTAP_GLOB:-*}.sql >"$FC_TMP/pgtap.txt" 2>&1
 	cat "$FC_TMP/pgtap.txt"
 	tally_tap "$FC_TMP/pgtap.txt"
 fi
