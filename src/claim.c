@@ -51,6 +51,13 @@ static pg_uuid_t claim_cursor;
  * within a business, never across businesses.  The rows come back round
  * robin (each business's first job, then each one's second, ...), so that a
  * rate-limit token goes to every business in turn within a batch too.
+ *
+ * A business listed in $5 gets at most its entry of $6 jobs: what the
+ * rate-limit buckets it draws from can serve now (fc_ratelimit_claim_rooms).
+ * Claiming a whole share of a throttled business's backlog would only hand
+ * it back (a queue write each), and the claim cycles that takes are what a
+ * neighbour's newly queued invoice waits behind.  $5/$6 are NULL when no
+ * bucket is short (rate limits off: the plain drain's statement).
  */
 static const char *const claim_sql =
 	"WITH RECURSIVE hi AS ("
@@ -74,11 +81,14 @@ static const char *const claim_sql =
 	"), share AS ("
 	"  SELECT greatest(1, $2 / nullif(count(*), 0))::int AS n, (array_agg(business_id ORDER BY turn))[1] AS first"
 	"    FROM biz"
+	"), room AS ("
+	"  SELECT * FROM unnest($5::uuid[], $6::int[]) AS r(business_id, n)"
 	"), picked AS ("
-	"  SELECT p.ctid FROM biz CROSS JOIN share"
+	"  SELECT p.ctid FROM biz CROSS JOIN share LEFT JOIN room ON room.business_id = biz.business_id"
 	"   CROSS JOIN LATERAL (SELECT x.ctid FROM flowcomm.communication_queue x"
 	"      WHERE x.business_id = biz.business_id AND x.status = 'pending' AND x.scheduled_at <= now()"
-	"      ORDER BY x.priority DESC, x.scheduled_at LIMIT share.n FOR UPDATE SKIP LOCKED) p"
+	"      ORDER BY x.priority DESC, x.scheduled_at LIMIT least(share.n, coalesce(room.n, share.n))"
+	"      FOR UPDATE SKIP LOCKED) p"
 	"), q AS ("
 	"  UPDATE flowcomm.communication_queue q"
 	"     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
@@ -176,6 +186,8 @@ static void		  get_uuid(HeapTuple tup, TupleDesc desc, int col, pg_uuid_t *out);
 static void		  load_attachments(FcJob *job, HeapTuple tup, TupleDesc desc);
 static void		  load_account(FcJob *job, HeapTuple tup, TupleDesc desc);
 static FcJob	 *job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent);
+static void		  rooms_to_arrays(int n, pg_uuid_t *business, int *room, Datum *b_arg, char *b_null,
+								  Datum *r_arg, char *r_null);
 
 static SPIPlanPtr
 prepare_plan(const char *sql, int nargs, Oid *argtypes)
@@ -331,33 +343,66 @@ job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent)
 }
 
 /*
+ * rooms_to_arrays turns the bucket rooms into the claim's $5 uuid[] and $6
+ * int4[] (NULL, NULL when there are none).
+ */
+static void
+rooms_to_arrays(int n, pg_uuid_t *business, int *room, Datum *b_arg, char *b_null,
+				Datum *r_arg, char *r_null)
+{
+	Datum *b;
+	Datum *r;
+
+	*b_null = *r_null = (n == 0) ? 'n' : ' ';
+	*b_arg = *r_arg = (Datum) 0;
+	if (n == 0)
+		return;
+	b = palloc(sizeof(Datum) * n);
+	r = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+	{
+		b[i] = UUIDPGetDatum(&business[i]);
+		r[i] = Int32GetDatum(room[i]);
+	}
+	*b_arg = PointerGetDatum(construct_array(b, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	*r_arg = PointerGetDatum(construct_array(r, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+/*
  * fc_claim_jobs claims up to limit due jobs for worker_id (call inside a
  * transaction); returns their count and an array allocated in parent.
  */
 int
 fc_claim_jobs(int worker_id, int limit, MemoryContext parent, FcJob ***jobs_out)
 {
-	Datum	args[4];
-	int		lease = Max(fc_lease_seconds, fc_request_timeout_ms / 1000 + 10);
-	int		n;
-	FcJob **jobs;
+	Datum	   args[6];
+	char	   nulls[7] = "      ";
+	int		   lease = Max(fc_lease_seconds, fc_request_timeout_ms / 1000 + 10);
+	int		   n;
+	FcJob	 **jobs;
+	pg_uuid_t *room_business;
+	int		  *room;
+	int		   n_rooms;
 
 	*jobs_out = NULL;
 	if (limit <= 0)
 		return 0;
+	/* read the buckets just before the claim: its jobs take their tokens right after */
+	n_rooms = fc_ratelimit_claim_rooms(limit, &room_business, &room);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (claim_plan == NULL)
 	{
-		Oid types[4] = {INT4OID, INT4OID, FLOAT8OID, UUIDOID};
+		Oid types[6] = {INT4OID, INT4OID, FLOAT8OID, UUIDOID, UUIDARRAYOID, INT4ARRAYOID};
 
-		claim_plan = prepare_plan(claim_sql, 4, types);
+		claim_plan = prepare_plan(claim_sql, 6, types);
 	}
 	args[0] = Int32GetDatum(worker_id);
 	args[1] = Int32GetDatum(limit);
 	args[2] = Float8GetDatum((double) lease);
 	args[3] = UUIDPGetDatum(&claim_cursor);
-	if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+	rooms_to_arrays(n_rooms, room_business, room, &args[4], &nulls[4], &args[5], &nulls[5]);
+	if (SPI_execute_plan(claim_plan, args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "flowcomm claim failed");
 	n = (int) SPI_processed;
 	if (n > 0)

@@ -327,6 +327,7 @@ extern bool	 fc_json_valid(const char *json);
 /* ratelimit.c */
 extern bool fc_ratelimit_take(const FcJob *job, double *wait_seconds);
 extern void fc_ratelimit_pause(const FcJob *job, int seconds);
+extern int	fc_ratelimit_claim_rooms(int limit, pg_uuid_t **businesses, int **rooms);
 
 /*
  * fc_start_xact starts a worker transaction.  A background worker must set

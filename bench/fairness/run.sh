@@ -85,6 +85,7 @@ bound = 1 / rate + 1
 ws = sorted(waits)
 print("fairness: D's invoice commit -> provider arrival over %d probes: median %.3f s, max %.3f s (bound 1/rate + 1 s = %.2f s): %s"
       % (len(ws), ws[len(ws) // 2], ws[-1], bound, 'met' if ws[-1] <= bound else 'MISSED'))
+print("fairness: each probe (s): " + " ".join("%.3f" % w for w in waits))
 print("fairness: C sent %s of %s meanwhile, shared account at %.1f/s (limit %.0f/s)" % (sys.argv[4], sys.argv[5], crate, rate))
 PY
 	fc_teardown
