@@ -58,6 +58,14 @@ static pg_uuid_t claim_cursor;
  * it back (a queue write each), and the claim cycles that takes are what a
  * neighbour's newly queued invoice waits behind.  $5/$6 are NULL when no
  * bucket is short (rate limits off: the plain drain's statement).
+ *
+ * A picked job whose recipient was suppressed (STOP, bounce, spam report,
+ * unsubscribe, admin) or opted out of the channel after it was queued is
+ * not sent: the same rules as flowcomm.delivery_block, by joins (one probe
+ * each per job), checked here because send and send_bulk checked them only
+ * at enqueue, possibly days before.  Its job is cancelled, its message
+ * becomes 'suppressed' with the reason, and a 'suppressed' event says why,
+ * in the claim's own transaction; such jobs never reach the worker.
  */
 static const char *const claim_sql =
 	"WITH RECURSIVE hi AS ("
@@ -89,14 +97,46 @@ static const char *const claim_sql =
 	"      WHERE x.business_id = biz.business_id AND x.status = 'pending' AND x.scheduled_at <= now()"
 	"      ORDER BY x.priority DESC, x.scheduled_at LIMIT least(share.n, coalesce(room.n, share.n))"
 	"      FOR UPDATE SKIP LOCKED) p"
+	"), blocked AS ("
+	"  SELECT x.ctid AS tid, x.business_id, x.communication_id, coalesce("
+	"           CASE WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'"
+	"                WHEN x.channel = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'"
+	"                WHEN x.channel = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'"
+	"                WHEN x.channel = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'"
+	"                WHEN x.channel = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END,"
+	"           (SELECT format('%s is suppressed for %s (%s)', c.recipient_contact, x.channel, s.reason)"
+	"              FROM flowcomm.suppression s WHERE s.business_id = x.business_id AND s.channel = x.channel"
+	"               AND lower(s.contact) = lower(c.recipient_contact) AND s.lifted_at IS NULL LIMIT 1)) AS reason"
+	"    FROM flowcomm.communication_queue x"
+	"    JOIN flowcomm.communication c ON c.business_id = x.business_id AND c.id = x.communication_id"
+	"    LEFT JOIN flowcomm.communication_preference p ON c.recipient_id IS NOT NULL"
+	"         AND p.business_id = c.business_id AND p.entity_type = c.recipient_type AND p.entity_id = c.recipient_id"
+	"   WHERE x.ctid = ANY (ARRAY(SELECT ctid FROM picked))"
+	"), stop AS ("
+	"  SELECT * FROM blocked WHERE reason IS NOT NULL"
 	"), q AS ("
 	"  UPDATE flowcomm.communication_queue q"
 	"     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
 	"         lease_expires_at = now() + make_interval(secs => $3),"
 	"         started_at = now(), updated_at = now()"
 	"   WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM picked)) AND q.status = 'pending'"
+	"     AND q.ctid <> ALL (ARRAY(SELECT tid FROM stop))"
 	"  RETURNING q.business_id, q.id, q.communication_id, q.channel, q.attempts,"
 	"            q.max_attempts, q.payload, q.priority, q.scheduled_at"
+	"), sq AS ("
+	"  UPDATE flowcomm.communication_queue q"
+	"     SET status = 'cancelled', completed_at = now(), updated_at = now(), last_error = stop.reason"
+	"    FROM stop WHERE q.ctid = stop.tid AND q.status = 'pending'"
+	"  RETURNING q.business_id, q.communication_id, stop.reason"
+	"), sc AS ("
+	"  UPDATE flowcomm.communication c"
+	"     SET status = 'suppressed', error_code = 'suppressed', error_message = sq.reason, updated_at = now()"
+	"    FROM sq WHERE c.business_id = sq.business_id AND c.id = sq.communication_id"
+	"     AND c.status IN ('pending', 'queued', 'sending')"
+	"  RETURNING c.business_id, c.id, sq.reason"
+	"), se AS ("
+	"  INSERT INTO flowcomm.communication_event (business_id, communication_id, event, status, source, detail)"
+	"  SELECT business_id, id, 'suppressed', 'suppressed', 'worker', 'not sent: ' || reason FROM sc"
 	") "
 	"SELECT q.business_id, q.id, q.communication_id, q.channel::text, q.attempts, q.max_attempts,"
 	"       c.status::text, c.recipient_contact, c.recipient_name, c.subject, c.content, c.content_text,"
