@@ -398,11 +398,16 @@ DECLARE
 	err text := twilio_param(names, vals, 'ErrorCode');
 	applied boolean;
 BEGIN
-	applied := apply_provider_event(c, 'twilio_' || raw_status, twilio_status_map(raw_status), p_occurred, 'twilio',
-									c.provider_message_id || ':' || raw_status, twilio_params_json(names, vals), err,
-									coalesce(twilio_param(names, vals, 'ErrorMessage'),
-											 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
-												  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
+	IF err IS NOT NULL AND twilio_status_map(raw_status) = 'failed' THEN
+		-- classified by the provider error catalogue (46_provider_errors.sql)
+		applied := twilio_status_error(c, raw_status, err, names, vals, p_occurred);
+	ELSE
+		applied := apply_provider_event(c, 'twilio_' || raw_status, twilio_status_map(raw_status), p_occurred, 'twilio',
+										c.provider_message_id || ':' || raw_status, twilio_params_json(names, vals), err,
+										coalesce(twilio_param(names, vals, 'ErrorMessage'),
+												 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
+													  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
+	END IF;
 	IF applied AND twilio_param(names, vals, 'Price') ~ '^-?[0-9]{1,7}(\.[0-9]{1,5})?$' THEN
 		UPDATE communication m
 		   SET price = twilio_param(names, vals, 'Price')::numeric,
@@ -412,7 +417,7 @@ BEGIN
 	RETURN applied;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error, price); false for a replay';
+COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error classified by the provider error catalogue, price); false for a replay';
 
 -- twilio_status_apply: a status callback as name/value arrays.
 CREATE FUNCTION flowcomm.twilio_status_apply(p_url text, names text[], vals text[], signature text) RETURNS jsonb
