@@ -271,8 +271,8 @@ typedef struct FcJob
 	const char *encoding;
 	char	   *error_code;
 	char	   *error_message;
-	double		delay_seconds; /* until the next try */
-	bool		suppress;	   /* add a suppression of the contact */
+	double		delay_seconds;	 /* until the next try */
+	bool		suppress;		 /* add a suppression of the contact */
 	const char *suppress_reason; /* its suppression.reason */
 	char	   *error_info;		 /* JSON object: class, reason, provider code/message */
 } FcJob;
@@ -320,11 +320,11 @@ typedef enum FcErrorClass
 typedef struct FcProviderError
 {
 	FcProvider	 provider;
-	const char	*code; /* Twilio code, Sendgrid "http_NNN", or "5xx" / "other" */
+	const char	*code;		  /* Twilio code, Sendgrid "http_NNN", or "5xx" / "other" */
 	int			 http_status; /* the status it usually comes with */
 	FcErrorClass cls;
 	const char	*title;
-	const char	*reason; /* plain language: what it means and what happens */
+	const char	*reason;			 /* plain language: what it means and what happens */
 	const char	*suppression_reason; /* suppression.reason when cls is SUPPRESS */
 	const char	*reference;
 } FcProviderError;

@@ -36,8 +36,8 @@
 PG_FUNCTION_INFO_V1(flowcomm_provider_error_catalog);
 PG_FUNCTION_INFO_V1(flowcomm_provider_error_lookup);
 
-#define TW_REF "https://www.twilio.com/docs/api/errors/"
-#define SG_REF "https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/errors"
+#define TW_REF		"https://www.twilio.com/docs/api/errors/"
+#define SG_REF		"https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/errors"
 #define SG_MAIL_REF "https://www.twilio.com/docs/sendgrid/api-reference/mail-send/errors"
 
 static const char *const class_names[] = {"retry", "permanent", "suppress"};
@@ -195,12 +195,12 @@ fc_error_class_name(FcErrorClass cls)
 /* State of the walk over {"errors":[{"field":..,"message":..},...]}. */
 typedef struct SgErrors
 {
-	int			depth;
-	bool		in_errors; /* inside the top-level "errors" array */
-	const char *want;	   /* "field" or "message" while its value comes */
-	char	   *field;
-	char	   *message;
-	int			n;
+	int			   depth;
+	bool		   in_errors; /* inside the top-level "errors" array */
+	const char	  *want;	  /* "field" or "message" while its value comes */
+	char		  *field;
+	char		  *message;
+	int			   n;
 	StringInfoData text; /* "field: message; ..." */
 	StringInfoData json; /* [{"field":..,"message":..},...] */
 } SgErrors;

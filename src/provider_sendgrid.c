@@ -141,6 +141,7 @@ fc_sendgrid_result(FcJob *job)
 		fc_sendgrid_errors(job->response.data, &text, &errors);
 	}
 	fc_classify_http_error(job, NULL,
-						   text ? text : job->response.len > 0 ? pnstrdup(job->response.data, 300) : NULL,
+						   text ? text : job->response.len > 0 ? pnstrdup(job->response.data, 300)
+															   : NULL,
 						   errors);
 }
