@@ -46,8 +46,8 @@ COMMENT ON FUNCTION flowcomm.retry_delay_seconds(int) IS 'Internal: seconds flow
 -- unreachable) sends the message again, like the worker's own retries:
 -- the completed queue row goes back to pending after the backoff, the
 -- message to queued.  False when its attempts are used up (or it has no
--- queue row): then it fails.  A replayed callback (same dedupe key) is a
--- no-op that reports true.
+-- queue row): then it fails.  A replayed callback finds the queue row no
+-- longer completed and fails to apply by its dedupe key: a no-op.
 CREATE FUNCTION flowcomm.provider_error_requeue(c flowcomm.communication, p_code text, p_detail text,
 		p_dedupe text, p_payload jsonb)
 RETURNS boolean
