@@ -111,8 +111,11 @@ BEGIN
 	detail := format('twilio %s (%s): %s - %s', left(err, 64), raw_status, coalesce(pmsg, e.title), e.reason);
 	payload := twilio_params_json(names, vals) || jsonb_strip_nulls(jsonb_build_object('error_class', e.error_class,
 		'reason', e.reason, 'provider_code', left(err, 64), 'provider_message', pmsg));
-	IF e.error_class = 'retry' AND provider_error_requeue(c, left(err, 64), detail, dedupe, payload) THEN
-		RETURN true;
+	IF e.error_class = 'retry' THEN
+		IF provider_error_requeue(c, left(err, 64), detail, dedupe, payload) THEN
+			RETURN true;
+		END IF;
+		detail := detail || '; no attempt left, so the message failed';
 	END IF;
 	applied := apply_provider_event(c, 'twilio_' || raw_status, 'failed', p_occurred, 'twilio', dedupe, payload,
 									err, detail);
