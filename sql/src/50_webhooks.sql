@@ -647,13 +647,14 @@ BEGIN
 		SELECT b, id, 'suppressed', 'suppressed', 'twilio', format('recipient replied %s (%s)', kw, p_sid)
 		  FROM marked;
 	ELSIF p_action = 'opt_in' THEN
-		-- Lift only what a STOP reply did: bounces and admin suppressions stay.
+		-- Lift only what a STOP did (a STOP reply, or Twilio's 21610 for a STOP
+		-- it received): bounces and admin suppressions stay.
 		UPDATE suppression s
 		   SET lifted_at = now(),
 			   lifted_by = format('twilio:%s', kw),
 			   detail = concat_ws(' | ', s.detail, format('lifted by %s reply (%s)', kw, p_sid))
 		 WHERE s.business_id = b AND s.channel = p_channel AND lower(s.contact) = lower(p_contact)
-		   AND s.lifted_at IS NULL AND s.reason = 'stop_keyword';
+		   AND s.lifted_at IS NULL AND s.reason IN ('stop_keyword', 'provider_unsubscribed');
 		-- 0.2.0 also opted the whole record out on a STOP: undo that too.
 		UPDATE communication_preference p
 		   SET opted_out_at = NULL, opted_out_reason = NULL, updated_at = now()

@@ -39,7 +39,7 @@ for i, line in enumerate(sys.stdin):
 ' >"$FC_TMP/cases"
 N=$(wc -l <"$FC_TMP/cases")
 N_SUP=$(grep -c '|suppress|' "$FC_TMP/cases")
-plan $((N * 2 + N_SUP + 14))
+plan $((N * 2 + N_SUP + 15))
 
 # Simulator rules: a retry-class error answers once (then the fault clears),
 # the others every time.
@@ -146,6 +146,11 @@ is "$(q "SELECT event || ' ' || status || ' ' || (payload->>'error_class') || ' 
 is "$(callback "$S2" failed 21610 'Attempt to send to unsubscribed recipient')" "failed" "21610 in a callback: failed"
 is "$(q "SELECT reason || ' ' || source FROM flowcomm.suppression WHERE business_id = '$BID' AND contact = '+15557000002' AND channel = 'sms' AND lifted_at IS NULL")" \
 	"provider_unsubscribed twilio" "21610 in a callback suppresses the number on SMS"
+IN_URL=https://hooks.flowpos.example/in
+set -- "MessageSid=SMerrstart1" "AccountSid=$TW_SID" "From=+15557000002" "To=+15005550006" "Body=START"
+q "SELECT flowcomm.webhook_twilio_inbound('$IN_URL', '$(form "$@")', '$(twilio_sig "$IN_URL" "$@")')" >/dev/null
+is "$(q "SELECT count(*) FROM flowcomm.suppression WHERE business_id = '$BID' AND contact = '+15557000002' AND lifted_at IS NULL")" \
+	"0" "a START from the number lifts the 21610 suppression, as it lifts a STOP's"
 
 is "$(callback "$S3" undelivered 30003)" "queued" "30003 in a callback: sent again (message queued)"
 is "$(q "SELECT event || ' ' || status || ' ' || (payload->>'error_class') || ' ' || (payload ? 'next_attempt_at') FROM flowcomm.communication_event

@@ -24,6 +24,8 @@ COMMENT ON FUNCTION flowcomm.failure_reasons(uuid, timestamptz, timestamptz, tex
 --@function flowcomm.twilio_status_event
 COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error classified by the provider error catalogue, price); false for a replay';
 --@function flowcomm.stats
+-- A START lifts a 21610 suppression too (Twilio lifted its own block).
+--@function flowcomm.inbound_opt
 
 REVOKE ALL ON FUNCTION flowcomm.provider_error_catalog(), flowcomm.provider_error_lookup(text, text, int),
 	flowcomm.retry_delay_seconds(int),
