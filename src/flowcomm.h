@@ -271,8 +271,10 @@ typedef struct FcJob
 	const char *encoding;
 	char	   *error_code;
 	char	   *error_message;
-	double		delay_seconds; /* until the next try */
-	bool		suppress;	   /* add a provider_unsubscribed suppression */
+	double		delay_seconds;	 /* until the next try */
+	bool		suppress;		 /* add a suppression of the contact */
+	const char *suppress_reason; /* its suppression.reason */
+	char	   *error_info;		 /* JSON object: class, reason, provider code/message */
 } FcJob;
 
 /* claim.c */
@@ -304,7 +306,32 @@ extern void fc_twilio_result(FcJob *job);
 extern void fc_classify_transport(FcJob *job);
 extern void fc_set_retry_or_dead(FcJob *job, const char *code, const char *msg);
 extern void fc_set_failed(FcJob *job, const char *code, const char *msg);
-extern void fc_classify_http_error(FcJob *job, int provider_code, const char *detail);
+extern void fc_classify_http_error(FcJob *job, const char *provider_code, const char *provider_message,
+								   const char *errors_json);
+
+/* provider_errors.c: the provider error catalogue */
+typedef enum FcErrorClass
+{
+	FC_EC_RETRY,	 /* worth sending again (with backoff) */
+	FC_EC_PERMANENT, /* would fail the same way: the message fails */
+	FC_EC_SUPPRESS	 /* fails, and the contact is suppressed on the channel */
+} FcErrorClass;
+
+typedef struct FcProviderError
+{
+	FcProvider	 provider;
+	const char	*code;		  /* Twilio code, Sendgrid "http_NNN", or "5xx" / "other" */
+	int			 http_status; /* the status it usually comes with */
+	FcErrorClass cls;
+	const char	*title;
+	const char	*reason;			 /* plain language: what it means and what happens */
+	const char	*suppression_reason; /* suppression.reason when cls is SUPPRESS */
+	const char	*reference;
+} FcProviderError;
+
+extern const FcProviderError *fc_provider_error_find(FcProvider provider, const char *code, long http_status);
+extern const char			 *fc_error_class_name(FcErrorClass cls);
+extern void					  fc_sendgrid_errors(const char *body, char **text, char **json);
 
 /* sms_segments.c */
 #define FC_SMS_MAX_CHARS 1600

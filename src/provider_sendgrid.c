@@ -117,6 +117,8 @@ void
 fc_sendgrid_result(FcJob *job)
 {
 	StringInfoData r;
+	char		  *text = NULL;
+	char		  *errors = NULL;
 
 	if (job->http_status >= 200 && job->http_status < 300)
 	{
@@ -132,8 +134,14 @@ fc_sendgrid_result(FcJob *job)
 		job->provider_response = r.data;
 		return;
 	}
-	/* Sendgrid errors: {"errors":[{"message":...,"field":...}]} */
+	/* Sendgrid errors: {"errors":[{"message":...,"field":...}]}, keyed by status */
 	if (fc_json_valid(job->response.data))
+	{
 		job->provider_response = job->response.data;
-	fc_classify_http_error(job, 0, job->response.len > 0 ? pnstrdup(job->response.data, 300) : NULL);
+		fc_sendgrid_errors(job->response.data, &text, &errors);
+	}
+	fc_classify_http_error(job, NULL,
+						   text ? text : job->response.len > 0 ? pnstrdup(job->response.data, 300)
+															   : NULL,
+						   errors);
 }

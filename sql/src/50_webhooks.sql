@@ -398,11 +398,16 @@ DECLARE
 	err text := twilio_param(names, vals, 'ErrorCode');
 	applied boolean;
 BEGIN
-	applied := apply_provider_event(c, 'twilio_' || raw_status, twilio_status_map(raw_status), p_occurred, 'twilio',
-									c.provider_message_id || ':' || raw_status, twilio_params_json(names, vals), err,
-									coalesce(twilio_param(names, vals, 'ErrorMessage'),
-											 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
-												  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
+	IF err IS NOT NULL AND twilio_status_map(raw_status) = 'failed' THEN
+		-- classified by the provider error catalogue (46_provider_errors.sql)
+		applied := twilio_status_error(c, raw_status, err, names, vals, p_occurred);
+	ELSE
+		applied := apply_provider_event(c, 'twilio_' || raw_status, twilio_status_map(raw_status), p_occurred, 'twilio',
+										c.provider_message_id || ':' || raw_status, twilio_params_json(names, vals), err,
+										coalesce(twilio_param(names, vals, 'ErrorMessage'),
+												 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
+													  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
+	END IF;
 	IF applied AND twilio_param(names, vals, 'Price') ~ '^-?[0-9]{1,7}(\.[0-9]{1,5})?$' THEN
 		UPDATE communication m
 		   SET price = twilio_param(names, vals, 'Price')::numeric,
@@ -412,7 +417,7 @@ BEGIN
 	RETURN applied;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error, price); false for a replay';
+COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error classified by the provider error catalogue, price); false for a replay';
 
 -- twilio_status_apply: a status callback as name/value arrays.
 CREATE FUNCTION flowcomm.twilio_status_apply(p_url text, names text[], vals text[], signature text) RETURNS jsonb
@@ -642,13 +647,14 @@ BEGIN
 		SELECT b, id, 'suppressed', 'suppressed', 'twilio', format('recipient replied %s (%s)', kw, p_sid)
 		  FROM marked;
 	ELSIF p_action = 'opt_in' THEN
-		-- Lift only what a STOP reply did: bounces and admin suppressions stay.
+		-- Lift only what a STOP did (a STOP reply, or Twilio's 21610 for a STOP
+		-- it received): bounces and admin suppressions stay.
 		UPDATE suppression s
 		   SET lifted_at = now(),
 			   lifted_by = format('twilio:%s', kw),
 			   detail = concat_ws(' | ', s.detail, format('lifted by %s reply (%s)', kw, p_sid))
 		 WHERE s.business_id = b AND s.channel = p_channel AND lower(s.contact) = lower(p_contact)
-		   AND s.lifted_at IS NULL AND s.reason = 'stop_keyword';
+		   AND s.lifted_at IS NULL AND s.reason IN ('stop_keyword', 'provider_unsubscribed');
 		-- 0.2.0 also opted the whole record out on a STOP: undo that too.
 		UPDATE communication_preference p
 		   SET opted_out_at = NULL, opted_out_reason = NULL, updated_at = now()

@@ -511,6 +511,17 @@ validate_mail(Validator *v, const SimJson *root)
 	}
 }
 
+/* personalizations[0].to[0].email of a validated request */
+static const char *
+first_recipient(const SimJson *root)
+{
+	const SimJson *p = sim_json_get(root, "personalizations");
+	const SimJson *to = p && p->child ? sim_json_get(p->child, "to") : NULL;
+	const SimJson *email = to && to->child ? sim_json_get(to->child, "email") : NULL;
+
+	return email && email->type == SJ_STR ? email->str : NULL;
+}
+
 /* POST /v3/mail/send */
 void
 sim_sendgrid_send(SimReq *req, SimResult *res)
@@ -565,9 +576,9 @@ sim_sendgrid_send(SimReq *req, SimResult *res)
 	v.nerrors = 0;
 	sim_buf_puts(&v.out, "{\"errors\":[");
 	validate_mail(&v, root);
-	sim_arena_free(&arena);
 	if (v.nerrors > 0)
 	{
+		sim_arena_free(&arena);
 		sim_buf_puts(&v.out, "]}");
 		res->status = 400;
 		res->body = v.out;
@@ -575,6 +586,13 @@ sim_sendgrid_send(SimReq *req, SimResult *res)
 		return;
 	}
 	sim_buf_free(&v.out);
+	/* an injected error for the first recipient ("errors" fault rule) */
+	if (sim_faults_recipient(SIM_SENDGRID, first_recipient(root), res))
+	{
+		sim_arena_free(&arena);
+		return;
+	}
+	sim_arena_free(&arena);
 	res->status = 202;
 	sim_new_sendgrid_id(res->response_id);
 	res->message_id_header = true;

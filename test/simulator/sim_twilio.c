@@ -513,6 +513,8 @@ create_message(SimReq *req, SimResult *res, const char *account)
 		sim_twilio_error(res, 400, 21610, "Attempt to send to unsubscribed recipient");
 	else if (strcmp(f.to, "+15005550009") == 0)
 		sim_twilio_error(res, 400, 21614, "'To' number is not a valid mobile number");
+	else if (sim_faults_recipient(SIM_TWILIO, f.to, res))
+		; /* an injected error for this recipient ("errors" fault rule) */
 	else
 	{
 		sim_new_twilio_sid(f.num_media > 0 ? "MM" : "SM", res->response_id);
