@@ -273,6 +273,9 @@ typedef struct FcJob
 	char	   *error_message;
 	double		delay_seconds; /* until the next try */
 	bool		suppress;	   /* add a provider_unsubscribed suppression */
+
+	/* email only: extra headers as a JSON object (unsubscribe.c), or NULL */
+	char	   *email_headers;
 } FcJob;
 
 /* claim.c */
@@ -350,5 +353,10 @@ extern char *fc_overdue_source;
 extern void	 flowcomm_automation_guc_init(void);
 extern bool	 fc_automation_due(TimestampTz now, TimestampTz *last_run);
 extern void	 fc_automation_run(void);
+
+/* unsubscribe.c */
+extern char *fc_unsubscribe_base_url;
+extern void	 fc_unsubscribe_guc_init(void);
+extern void	 fc_unsubscribe_load(FcJob **jobs, int n);
 
 #endif /* FLOWCOMM_H */
