@@ -99,8 +99,7 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	base text := nullif(current_setting('flowcomm.unsubscribe_base_url', true), '');
 	mailto text := nullif(current_setting('flowcomm.unsubscribe_mailto', true), '');
-	lifetime interval := make_interval(secs => coalesce(nullif(current_setting('flowcomm.unsubscribe_link_lifetime', true), ''),
-														 '15552000')::int);
+	lifetime interval := coalesce(nullif(current_setting('flowcomm.unsubscribe_link_lifetime', true), ''), '180d')::interval;
 	token text;
 	value text;
 BEGIN
