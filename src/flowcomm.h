@@ -275,7 +275,7 @@ typedef struct FcJob
 	bool		suppress;	   /* add a provider_unsubscribed suppression */
 
 	/* email only: extra headers as a JSON object (unsubscribe.c), or NULL */
-	char	   *email_headers;
+	char *email_headers;
 } FcJob;
 
 /* claim.c */
