@@ -226,6 +226,9 @@ BEGIN
 		-- this message's type, as a one-click unsubscribe does.
 		PERFORM unsubscribe_record(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact),
 								   c.type, 'sendgrid', concat_ws(': ', 'group_unsubscribe', ev ->> 'asm_group_id'), c.id);
+	ELSIF kind = 'group_resubscribe' THEN
+		PERFORM unsubscribe_resubscribe(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact),
+										c.type, 'sendgrid', concat_ws(': ', 'group_resubscribe', ev ->> 'asm_group_id'));
 	END IF;
 	RETURN 'applied';
 END

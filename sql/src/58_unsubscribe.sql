@@ -223,6 +223,25 @@ END
 $$;
 COMMENT ON FUNCTION flowcomm.unsubscribe_record(uuid, flowcomm.channel, text, flowcomm.communication_type, text, text, uuid) IS 'Internal: add an active opt-out of an address from a type on a channel unless one exists (true when new); its waiting messages of that type are suppressed';
 
+-- unsubscribe_resubscribe: lift what one source recorded (Sendgrid's
+-- group_resubscribe undoes its group_unsubscribe, never a one-click opt-out
+-- the recipient made on our page).  Returns true when one was lifted.
+CREATE FUNCTION flowcomm.unsubscribe_resubscribe(b uuid, p_channel flowcomm.channel, p_contact text,
+												 p_type flowcomm.communication_type, p_source text, p_detail text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	UPDATE unsubscribe u
+	   SET lifted_at = now(), lifted_by = p_source,
+		   detail = left(concat_ws(' | ', u.detail, 'lifted: ' || p_detail), 500)
+	 WHERE u.business_id = b AND u.channel = p_channel AND lower(u.contact) = lower(p_contact)
+	   AND u.type = p_type AND u.source = p_source AND u.lifted_at IS NULL;
+	RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.unsubscribe_resubscribe(uuid, flowcomm.channel, text, flowcomm.communication_type, text, text) IS 'Internal: lift the active per-type opt-out of an address that one source (sendgrid) recorded; true when one was lifted';
+
 -- unsubscribe_block: why a message of this type must not go to the address.
 CREATE FUNCTION flowcomm.unsubscribe_block(b uuid, p_channel flowcomm.channel, p_contact text,
 										   p_type flowcomm.communication_type)

@@ -8,7 +8,7 @@
 # and blocked) and dropped events, signed with the openssl CLI, suppress or
 # opt out exactly the addresses they should, and later sends follow.
 . "$FC_REPO/test/t/delivery.inc"
-plan 24
+plan 26
 like()
 {
 	case "$1" in
@@ -140,6 +140,19 @@ for a in grp soft drop_hdr; do
 	case "$r" in *ERROR*) n=1; diag "$r" ;; *) n=0 ;; esac
 	ok $n "an invoice to $a@example.test is still accepted"
 done
+
+# group_resubscribe undoes the group unsubscribe (and only that).
+NOW=$(date +%s)
+ev grp group_resubscribe "$ID_grp" ',"asm_group_id":7' | sed 's/"t62-grp"/"t62-grp-re"/; s/^/[/; s/$/]/' >"$WORK/ev2.json"
+SGSIG=$(printf '%s%s' "$NOW" "$(cat "$WORK/ev2.json")" | openssl dgst -sha256 -sign "$WORK/sg.pem" | base64 -w0)
+RES=$(fc_psql -d flowcomm_t -At -v p="$(cat "$WORK/ev2.json")" -v s="$SGSIG" -v t="$NOW" 2>&1 <<'SQL'
+SELECT flowcomm.webhook_sendgrid(:'p', :'s', :'t') ->> 'applied';
+SQL
+)
+is "$RES" "1" "a signed group_resubscribe applied"
+r=$(api_send invoice_reminder grp@example.test)
+case "$r" in *ERROR*) n=1; diag "$r" ;; *) n=0 ;; esac
+ok $n "after group_resubscribe, reminders to grp@example.test are accepted again"
 
 reset_guc flowcomm.unsubscribe_base_url
 reset_guc flowcomm.sendgrid_webhook_public_key

@@ -32,6 +32,7 @@ SELECT pg_catalog.pg_extension_config_dump('flowcomm.unsubscribe'::regclass, '')
 --@function flowcomm.unsubscribe_headers
 --@function flowcomm.unsubscribe_check
 --@function flowcomm.unsubscribe_record
+--@function flowcomm.unsubscribe_resubscribe
 --@function flowcomm.unsubscribe_block
 --@function flowcomm.unsubscribe
 --@function flowcomm.sendgrid_suppression_reason
@@ -46,6 +47,7 @@ COMMENT ON FUNCTION flowcomm.unsubscribe_sign(uuid, uuid, text, flowcomm.communi
 COMMENT ON FUNCTION flowcomm.unsubscribe_headers(flowcomm.communication) IS 'Internal: List-Unsubscribe (signed https URL from flowcomm.unsubscribe_base_url, plus flowcomm.unsubscribe_mailto when set) and List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058) for an outbound email of an unsubscribable type; NULL for transactional types, other channels, or without a base URL or signing key';
 COMMENT ON FUNCTION flowcomm.unsubscribe_check(text, timestamptz) IS 'Internal: verify a one-click unsubscribe token as of a given time: valid with businessId, communicationId, contact, type, channel, expiresAt; or valid false with reason malformed, unknown_key, tampered, key_retired or expired';
 COMMENT ON FUNCTION flowcomm.unsubscribe_record(uuid, flowcomm.channel, text, flowcomm.communication_type, text, text, uuid) IS 'Internal: add an active opt-out of an address from a type on a channel unless one exists (true when new); its waiting messages of that type are suppressed';
+COMMENT ON FUNCTION flowcomm.unsubscribe_resubscribe(uuid, flowcomm.channel, text, flowcomm.communication_type, text, text) IS 'Internal: lift the active per-type opt-out of an address that one source (sendgrid) recorded; true when one was lifted';
 COMMENT ON FUNCTION flowcomm.unsubscribe_block(uuid, flowcomm.channel, text, flowcomm.communication_type) IS 'Reason a message of a type must not go to an address on a channel (an active per-type opt-out), or NULL';
 COMMENT ON FUNCTION flowcomm.unsubscribe(text) IS 'One-click unsubscribe (RFC 8058 POST): verify the signed token and record the opt-out of its address from its type on its channel, once (created false on a repeat); 22023 malformed, PT403 forged or tampered, PT410 expired, nothing changed';
 COMMENT ON FUNCTION flowcomm.sendgrid_suppression_reason(jsonb) IS 'Internal: suppression reason for a Sendgrid event: hard bounce → bounce (type blocked: none); dropped for Bounced Address → bounce, Spam Reporting Address → spamreport, Unsubscribed Address → unsubscribe, Invalid → dropped, other drops none; spamreport; unsubscribe (global); else NULL';
@@ -63,6 +65,7 @@ REVOKE EXECUTE ON FUNCTION flowcomm.unsubscribable(flowcomm.communication_type),
 	flowcomm.unsubscribe_headers(flowcomm.communication),
 	flowcomm.unsubscribe_check(text, timestamptz),
 	flowcomm.unsubscribe_record(uuid, flowcomm.channel, text, flowcomm.communication_type, text, text, uuid),
+	flowcomm.unsubscribe_resubscribe(uuid, flowcomm.channel, text, flowcomm.communication_type, text, text),
 	flowcomm.unsubscribe_block(uuid, flowcomm.channel, text, flowcomm.communication_type),
 	flowcomm.unsubscribe(text),
 	flowcomm.sendgrid_suppression_reason(jsonb),
