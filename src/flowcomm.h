@@ -275,6 +275,9 @@ typedef struct FcJob
 	bool		suppress;		 /* add a suppression of the contact */
 	const char *suppress_reason; /* its suppression.reason */
 	char	   *error_info;		 /* JSON object: class, reason, provider code/message */
+
+	/* email only: extra headers as a JSON object (unsubscribe.c), or NULL */
+	char	   *email_headers;
 } FcJob;
 
 /* claim.c */
@@ -378,5 +381,10 @@ extern char *fc_overdue_source;
 extern void	 flowcomm_automation_guc_init(void);
 extern bool	 fc_automation_due(TimestampTz now, TimestampTz *last_run);
 extern void	 fc_automation_run(void);
+
+/* unsubscribe.c */
+extern char *fc_unsubscribe_base_url;
+extern void	 fc_unsubscribe_guc_init(void);
+extern void	 fc_unsubscribe_load(FcJob **jobs, int n);
 
 #endif /* FLOWCOMM_H */

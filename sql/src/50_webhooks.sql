@@ -203,16 +203,12 @@ BEGIN
 		WHEN 'delivered' THEN st := 'delivered';
 		WHEN 'open' THEN st := 'opened';
 		WHEN 'click' THEN st := 'clicked';
-		WHEN 'bounce' THEN
-			st := 'bounced';
-			reason := 'bounce';
-		WHEN 'dropped' THEN
-			st := 'failed';
-			reason := 'dropped';
-		WHEN 'spamreport' THEN reason := 'spamreport';
-		WHEN 'unsubscribe', 'group_unsubscribe' THEN reason := 'unsubscribe';
-		ELSE st := NULL;		-- processed, deferred, group_resubscribe, ...: event only
+		WHEN 'bounce' THEN st := 'bounced';
+		WHEN 'dropped' THEN st := 'failed';
+		ELSE st := NULL;		-- processed, deferred, spamreport, unsubscribes, ...: event (and suppression) only
 	END CASE;
+	-- Which events suppress the address: 58_unsubscribe.sql.
+	reason := sendgrid_suppression_reason(ev);
 	IF kind IN ('bounce', 'dropped') THEN
 		err_code := coalesce(left(ev ->> 'status', 64), kind);
 		err_msg := coalesce(ev ->> 'reason', ev ->> 'response', kind);
@@ -225,6 +221,14 @@ BEGIN
 	IF reason IS NOT NULL THEN
 		PERFORM suppress(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact), reason,
 						 'sendgrid', concat_ws(': ', kind, coalesce(err_msg, ev ->> 'asm_group_id')));
+	ELSIF kind = 'group_unsubscribe' THEN
+		-- An unsubscribe group is one kind of mail: opt the address out of
+		-- this message's type, as a one-click unsubscribe does.
+		PERFORM unsubscribe_record(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact),
+								   c.type, 'sendgrid', concat_ws(': ', 'group_unsubscribe', ev ->> 'asm_group_id'), c.id);
+	ELSIF kind = 'group_resubscribe' THEN
+		PERFORM unsubscribe_resubscribe(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact),
+										c.type, 'sendgrid', concat_ws(': ', 'group_resubscribe', ev ->> 'asm_group_id'));
 	END IF;
 	RETURN 'applied';
 END

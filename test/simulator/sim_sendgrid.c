@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <microhttpd.h>
 
 #include "sim.h"
@@ -237,6 +238,43 @@ check_string_map(Validator *v, const SimJson *m, const char *field,
 			add_error(v, "Every custom_args value must be a string.", field, help);
 			return;
 		}
+}
+
+/*
+ * headers: an object of string values (v3 mail/send: "The key/value pairs
+ * must be strings ... These headers cannot be one of the reserved
+ * headers"); a value may not break the header it becomes.
+ */
+static void
+check_headers(Validator *v, const SimJson *h)
+{
+	static const char *const reserved[] = {
+		"x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type",
+		"content-transfer-encoding", "to", "from", "subject", "reply-to", "cc", "bcc", NULL};
+
+	if (h == NULL || h->type == SJ_NULL)
+		return;
+	if (h->type != SJ_OBJ)
+	{
+		add_error(v, "The headers parameter must be an object.", "headers", "message.headers");
+		return;
+	}
+	for (const SimJson *e = h->child; e != NULL; e = e->next)
+	{
+		if (e->type != SJ_STR || strpbrk(e->str, "\r\n") != NULL)
+		{
+			add_error(v, "Every headers value must be a string without line breaks.", "headers",
+					  "message.headers");
+			return;
+		}
+		for (int i = 0; reserved[i] != NULL; i++)
+			if (strlen(reserved[i]) == e->keylen && strncasecmp(e->key, reserved[i], e->keylen) == 0)
+			{
+				add_error(v, "The headers parameter may not contain a reserved header.", "headers",
+						  "message.headers");
+				return;
+			}
+	}
 }
 
 /* tracking_settings / mail_settings: objects of objects with boolean enable */
@@ -502,13 +540,7 @@ validate_mail(Validator *v, const SimJson *root)
 				   "message.tracking_settings");
 	check_settings(v, sim_json_get(root, "mail_settings"), "mail_settings",
 				   "message.mail_settings");
-	{
-		const SimJson *h = sim_json_get(root, "headers");
-
-		if (h != NULL && h->type != SJ_OBJ && h->type != SJ_NULL)
-			add_error(v, "The headers parameter must be an object.", "headers",
-					  "message.headers");
-	}
+	check_headers(v, sim_json_get(root, "headers"));
 }
 
 /* personalizations[0].to[0].email of a validated request */
