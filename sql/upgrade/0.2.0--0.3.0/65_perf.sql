@@ -1,0 +1,5 @@
+-- 65_perf.sql — issue 18, the `send` hot path: functions the profile showed
+-- planned on every call (pg_stat_user_functions, track_functions = all)
+-- now keep their plan or are inlined.  session_trust and role_bindings are
+-- pulled by 10_identity.sql (their 0.3.0 definitions are PL/pgSQL now).
+--@function flowcomm.uuid_v7_at
