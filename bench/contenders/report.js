@@ -160,7 +160,7 @@ for (const sc of ['drain', 'slow']) {
 	{
 		const f = G('enqueue', 'flowcomm', 'bulk'), g = G('enqueue', 'graphile', 'bulk');
 		const rr = f && g ? ratio(med(f, 'rate'), med(g, 'rate')) : undefined;
-		target('send_bulk of 100,000 with templates ≥ 1.5× graphile-worker addJobs', `${f ? fmt(med(f, 'rate')) : '–'} vs ${g ? fmt(med(g, 'rate')) : '–'} msg/s = ${x(rr)}`, rr === undefined ? undefined : rr >= 1.5);
+		target(`send_bulk of ${f ? fmt(med(f, 'n')) : '–'} with templates ≥ 1.5× graphile-worker addJobs (target at 100,000)`, `${f ? fmt(med(f, 'rate')) : '–'} vs ${g ? fmt(med(g, 'rate')) : '–'} msg/s = ${x(rr)}`, rr === undefined ? undefined : rr >= 1.5);
 	}
 	// per message kept, enqueue (one connection) + drain to `sent`; pg-boss keeps
 	// its jobs, graphile-worker deletes them
