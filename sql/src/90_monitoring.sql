@@ -231,6 +231,16 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.monitor_workers() IS 'This database''s delivery workers: expected (settings), running, stalled (no loop for 60 s), HTTP requests in flight, age of the oldest last loop';
 
+-- monitor_webhooks_waiting: authenticated callbacks parked for a message id
+-- not stored yet (purged after a day, so the table stays small; capped).
+CREATE FUNCTION flowcomm.monitor_webhooks_waiting(cap int DEFAULT 100000, OUT waiting bigint, OUT oldest_seconds float8)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT (SELECT count(*) FROM (SELECT 1 FROM provider_event_pending LIMIT cap) l),
+		   coalesce((SELECT date_part('epoch', now() - min(p.received_at)) FROM provider_event_pending p), 0)
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_webhooks_waiting(int) IS 'Provider callbacks waiting for their message id (provider_event_pending, counted up to cap) and the age of the oldest';
+
 -- ------------------------------------------------------------ rollups
 
 -- The all-businesses rows of the rollups use the nil uuid as business_id;
@@ -396,7 +406,7 @@ BEGIN
 			   count(*)::float8
 		  FROM monitor_businesses() b(id)
 		  JOIN communication c ON c.business_id = b.id AND c.type = 'invoice' AND c.created_at >= since
-		   AND c.direction = 'outbound' AND c.status NOT IN ('cancelled', 'suppressed')
+		   AND c.direction = 'outbound' AND c.sent_at IS NOT NULL
 		 GROUP BY 1, 3
 		UNION ALL
 		SELECT l.business_id, 'payment_links_issued', '', count(*)::float8
@@ -555,6 +565,28 @@ END
 $$;
 COMMENT ON FUNCTION flowcomm.monitor_business_metrics(int) IS 'Business metrics of the last 30 days (see monitor_business_metric) for business "all", the top_n businesses and "other"';
 
+CREATE FUNCTION flowcomm.monitor_templates(top_n int DEFAULT 10,
+	OUT template text, OUT channel text, OUT messages bigint, OUT failed bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT t.template_code, t.channel::text, t.messages, t.failed FROM monitor_template_use t
+	 WHERE t.business_id = '00000000-0000-0000-0000-000000000000'
+	 ORDER BY t.messages DESC, t.template_code, t.channel LIMIT greatest(top_n, 0)
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_templates(int) IS 'The top_n templates of all businesses by messages of the last day (from the rollup)';
+
+CREATE FUNCTION flowcomm.monitor_failure_reasons(top_n int DEFAULT 10,
+	OUT channel text, OUT error_code text, OUT messages bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT f.channel::text, f.error_code, f.messages FROM monitor_failure_reason f
+	 WHERE f.business_id = '00000000-0000-0000-0000-000000000000'
+	 ORDER BY f.messages DESC, f.error_code, f.channel LIMIT greatest(top_n, 0)
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_failure_reasons(int) IS 'The top_n error codes of failed and bounced messages of the last day, all businesses (from the rollup)';
+
 -- business_metrics: a tenant's own rollup rows (row-level security).
 CREATE VIEW flowcomm.business_metrics WITH (security_invoker = true) AS
 	SELECT m.metric, m.label, m.value FROM flowcomm.monitor_business_metric m;
@@ -629,7 +661,10 @@ COMMENT ON FUNCTION flowcomm.dashboard() IS 'The admin dashboard''s six panels a
 
 GRANT EXECUTE ON FUNCTION flowcomm.monitor_delivery(), flowcomm.monitor_rate_buckets(), flowcomm.monitor_webhooks(),
 	flowcomm.monitor_queue(), flowcomm.monitor_queue_fold(), flowcomm.monitor_queue_due(int), flowcomm.monitor_leases(int),
-	flowcomm.monitor_workers(), flowcomm.monitor_refresh(boolean, interval, interval),
-	flowcomm.monitor_engagement_metrics(int), flowcomm.monitor_business_metrics(int), flowcomm.dashboard()
+	flowcomm.monitor_workers(), flowcomm.monitor_webhooks_waiting(int), flowcomm.monitor_refresh(boolean, interval, interval),
+	flowcomm.monitor_engagement_metrics(int), flowcomm.monitor_business_metrics(int), flowcomm.monitor_templates(int),
+	flowcomm.monitor_failure_reasons(int), flowcomm.dashboard()
 	TO flowcomm_monitor;
--- monitor_workers reads worker_status() as its owner; the exporter needs nothing else.
+GRANT SELECT ON flowcomm.monitor_refresh_state TO flowcomm_monitor;
+-- Per-worker series (state, last loop) come straight from worker_status().
+GRANT EXECUTE ON FUNCTION flowcomm.worker_status() TO flowcomm_monitor;

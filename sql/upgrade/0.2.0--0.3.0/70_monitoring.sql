@@ -104,6 +104,11 @@ COMMENT ON FUNCTION flowcomm.monitor_leases(int) IS 'Jobs in flight with an expi
 --@function flowcomm.monitor_workers
 COMMENT ON FUNCTION flowcomm.monitor_workers() IS 'This database''s delivery workers: expected (settings), running, stalled (no loop for 60 s), HTTP requests in flight, age of the oldest last loop';
 
+-- monitor_webhooks_waiting: authenticated callbacks parked for a message id
+-- not stored yet (purged after a day, so the table stays small; capped).
+--@function flowcomm.monitor_webhooks_waiting
+COMMENT ON FUNCTION flowcomm.monitor_webhooks_waiting(int) IS 'Provider callbacks waiting for their message id (provider_event_pending, counted up to cap) and the age of the oldest';
+
 -- ------------------------------------------------------------ rollups
 
 -- The all-businesses rows of the rollups use the nil uuid as business_id;
@@ -216,6 +221,12 @@ COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int) IS 'Delivery and en
 --@function flowcomm.monitor_business_metrics
 COMMENT ON FUNCTION flowcomm.monitor_business_metrics(int) IS 'Business metrics of the last 30 days (see monitor_business_metric) for business "all", the top_n businesses and "other"';
 
+--@function flowcomm.monitor_templates
+COMMENT ON FUNCTION flowcomm.monitor_templates(int) IS 'The top_n templates of all businesses by messages of the last day (from the rollup)';
+
+--@function flowcomm.monitor_failure_reasons
+COMMENT ON FUNCTION flowcomm.monitor_failure_reasons(int) IS 'The top_n error codes of failed and bounced messages of the last day, all businesses (from the rollup)';
+
 -- business_metrics: a tenant's own rollup rows (row-level security).
 CREATE VIEW flowcomm.business_metrics WITH (security_invoker = true) AS
 	SELECT m.metric, m.label, m.value FROM flowcomm.monitor_business_metric m;
@@ -232,10 +243,13 @@ COMMENT ON FUNCTION flowcomm.dashboard() IS 'The admin dashboard''s six panels a
 
 GRANT EXECUTE ON FUNCTION flowcomm.monitor_delivery(), flowcomm.monitor_rate_buckets(), flowcomm.monitor_webhooks(),
 	flowcomm.monitor_queue(), flowcomm.monitor_queue_fold(), flowcomm.monitor_queue_due(int), flowcomm.monitor_leases(int),
-	flowcomm.monitor_workers(), flowcomm.monitor_refresh(boolean, interval, interval),
-	flowcomm.monitor_engagement_metrics(int), flowcomm.monitor_business_metrics(int), flowcomm.dashboard()
+	flowcomm.monitor_workers(), flowcomm.monitor_webhooks_waiting(int), flowcomm.monitor_refresh(boolean, interval, interval),
+	flowcomm.monitor_engagement_metrics(int), flowcomm.monitor_business_metrics(int), flowcomm.monitor_templates(int),
+	flowcomm.monitor_failure_reasons(int), flowcomm.dashboard()
 	TO flowcomm_monitor;
--- monitor_workers reads worker_status() as its owner; the exporter needs nothing else.
+GRANT SELECT ON flowcomm.monitor_refresh_state TO flowcomm_monitor;
+-- Per-worker series (state, last loop) come straight from worker_status().
+GRANT EXECUTE ON FUNCTION flowcomm.worker_status() TO flowcomm_monitor;
 
 -- New functions: nothing for PUBLIC (the fresh install revokes globally in 99_dump.sql).
 REVOKE ALL ON FUNCTION
@@ -252,6 +266,7 @@ REVOKE ALL ON FUNCTION
 	flowcomm.monitor_queue_due(int),
 	flowcomm.monitor_leases(int),
 	flowcomm.monitor_workers(),
+	flowcomm.monitor_webhooks_waiting(int),
 	flowcomm.monitor_businesses(),
 	flowcomm.monitor_refresh_engagement(),
 	flowcomm.monitor_refresh_business(int),
@@ -260,5 +275,7 @@ REVOKE ALL ON FUNCTION
 	flowcomm.monitor_business_label(uuid, uuid[]),
 	flowcomm.monitor_engagement_metrics(int),
 	flowcomm.monitor_business_metrics(int),
+	flowcomm.monitor_templates(int),
+	flowcomm.monitor_failure_reasons(int),
 	flowcomm.dashboard()
 	FROM PUBLIC;
