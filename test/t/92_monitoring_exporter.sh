@@ -7,7 +7,7 @@
 # compared before/after, since other tests used the same server), and the
 # queue gauges equal the queue's real counts.
 . "$FC_REPO/test/t/monitoring.inc"
-plan 28
+plan 32
 
 exporter_start
 ok $? "exporter serves /metrics on 127.0.0.1"
@@ -78,6 +78,8 @@ OLD=$(($(date +%s) - 3600))
 q "SELECT flowcomm.webhook_sendgrid('[]', 'c2ln', '$OLD')" >/dev/null
 q "SELECT flowcomm.webhook_sendgrid('[]', NULL, '$(date +%s)')" >/dev/null
 
+# The email invoices were made from one template (as send() records it).
+q "UPDATE flowcomm.communication SET template_code = 'mon_invoice_$BID' WHERE business_id = '$BID' AND channel = 'email'" >/dev/null
 scrape "$S1"
 is "$(delta flowcomm_messages_sent_total channel=email provider=sendgrid) $(delta flowcomm_messages_sent_total channel=sms) $(delta flowcomm_messages_sent_total channel=whatsapp) $(delta flowcomm_messages_sent_total channel=messenger)" \
 	"5 3 2 2" "sent_total moved by 5 email, 3 sms, 2 whatsapp, 2 messenger"
@@ -125,6 +127,20 @@ is "$(fc_psql -d flowcomm_t -U fc_mon_tenant -At -c "SET flowcomm.business_id = 
 	"1 true" "a tenant reads only its own engagement rows"
 is "$(fc_psql -d flowcomm_t -U fc_mon_tenant -At -c "SET flowcomm.business_id = '$BID'; SELECT value FROM flowcomm.business_metrics WHERE metric = 'invoices_sent' AND label = 'manual'" 2>&1)" \
 	"11" "business_metrics shows the tenant its own invoices"
+# The Grafana dashboard uses only series the exporter serves; psql's dashboard() has the same six panels.
+MISSING=$(python3 - "$FC_REPO/monitoring/grafana/flowcomm.json" "$S1" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+served = {l.split('{')[0].split(' ')[0] for l in open(sys.argv[2]) if l.startswith('flowcomm_')}
+exprs = [t['expr'] for p in d['panels'] for t in p['targets']]
+names = {n for e in exprs for n in re.findall(r'flowcomm_[a-z0-9_]+', e)}
+print(len(d['panels']), len(exprs), ' '.join(sorted(names - served)) or 'none')
+PY
+)
+is "$MISSING" "6 15 none" "the Grafana dashboard's 6 panels (15 queries) name only served series"
+is "$(q "SELECT count(DISTINCT panel) FROM flowcomm.dashboard()")" 6 "flowcomm.dashboard() prints the six panels"
+is "$(q "SELECT messages || ' ' || failed FROM flowcomm.monitor_templates(100000) WHERE template = 'mon_invoice_$BID'")" "5 0" "template use: 5 messages of the business's template, none failed"
+is "$(q "SELECT count(*) > 0 FROM flowcomm.dashboard() WHERE panel = '6 top templates'")" t "dashboard() lists top templates"
 reset_guc flowcomm.status_callback_url
 reset_guc flowcomm.sendgrid_webhook_public_key
 done_testing
