@@ -516,7 +516,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.monitor_business_label(uuid, uuid[]) IS 'Internal: a business''s Prometheus label: its id when in the top list, "other", or "all" for the nil uuid';
 
-CREATE FUNCTION flowcomm.monitor_engagement_metrics(top_n int DEFAULT 0,
+CREATE FUNCTION flowcomm.monitor_engagement_metrics(top_n int DEFAULT 0, refresh_every interval DEFAULT '60 seconds',
 	OUT business text, OUT time_window text, OUT channel text, OUT type text, OUT messages bigint, OUT sent bigint,
 	OUT delivered bigint, OUT failed bigint, OUT bounced bigint, OUT opened bigint, OUT clicked bigint,
 	OUT retries bigint, OUT avg_to_sent float8, OUT p95_to_sent float8, OUT avg_to_delivered float8,
@@ -527,7 +527,7 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	top uuid[];
 BEGIN
-	PERFORM monitor_refresh();
+	PERFORM monitor_refresh(false, refresh_every);
 	top := ARRAY(SELECT monitor_top_businesses(top_n));
 	-- percentiles do not add up: "other" carries counts only
 	RETURN QUERY
@@ -543,7 +543,7 @@ BEGIN
 	 ORDER BY 1, 2, 3, 4;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (refreshes the rollup when older than a minute)';
+COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int, interval) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (recomputes the rollup when older than refresh_every)';
 
 CREATE FUNCTION flowcomm.monitor_business_metrics(top_n int DEFAULT 0,
 	OUT business text, OUT metric text, OUT label text, OUT value float8)
@@ -662,7 +662,7 @@ COMMENT ON FUNCTION flowcomm.dashboard() IS 'The admin dashboard''s six panels a
 GRANT EXECUTE ON FUNCTION flowcomm.monitor_delivery(), flowcomm.monitor_rate_buckets(), flowcomm.monitor_webhooks(),
 	flowcomm.monitor_queue(), flowcomm.monitor_queue_fold(), flowcomm.monitor_queue_due(int), flowcomm.monitor_leases(int),
 	flowcomm.monitor_workers(), flowcomm.monitor_webhooks_waiting(int), flowcomm.monitor_refresh(boolean, interval, interval),
-	flowcomm.monitor_engagement_metrics(int), flowcomm.monitor_business_metrics(int), flowcomm.monitor_templates(int),
+	flowcomm.monitor_engagement_metrics(int, interval), flowcomm.monitor_business_metrics(int), flowcomm.monitor_templates(int),
 	flowcomm.monitor_failure_reasons(int), flowcomm.dashboard()
 	TO flowcomm_monitor;
 GRANT SELECT ON flowcomm.monitor_refresh_state TO flowcomm_monitor;

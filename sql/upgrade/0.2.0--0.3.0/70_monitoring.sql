@@ -216,7 +216,7 @@ COMMENT ON FUNCTION flowcomm.monitor_top_businesses(int) IS 'Internal: the top_n
 COMMENT ON FUNCTION flowcomm.monitor_business_label(uuid, uuid[]) IS 'Internal: a business''s Prometheus label: its id when in the top list, "other", or "all" for the nil uuid';
 
 --@function flowcomm.monitor_engagement_metrics
-COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (refreshes the rollup when older than a minute)';
+COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int, interval) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (recomputes the rollup when older than refresh_every)';
 
 --@function flowcomm.monitor_business_metrics
 COMMENT ON FUNCTION flowcomm.monitor_business_metrics(int) IS 'Business metrics of the last 30 days (see monitor_business_metric) for business "all", the top_n businesses and "other"';
@@ -244,7 +244,7 @@ COMMENT ON FUNCTION flowcomm.dashboard() IS 'The admin dashboard''s six panels a
 GRANT EXECUTE ON FUNCTION flowcomm.monitor_delivery(), flowcomm.monitor_rate_buckets(), flowcomm.monitor_webhooks(),
 	flowcomm.monitor_queue(), flowcomm.monitor_queue_fold(), flowcomm.monitor_queue_due(int), flowcomm.monitor_leases(int),
 	flowcomm.monitor_workers(), flowcomm.monitor_webhooks_waiting(int), flowcomm.monitor_refresh(boolean, interval, interval),
-	flowcomm.monitor_engagement_metrics(int), flowcomm.monitor_business_metrics(int), flowcomm.monitor_templates(int),
+	flowcomm.monitor_engagement_metrics(int, interval), flowcomm.monitor_business_metrics(int), flowcomm.monitor_templates(int),
 	flowcomm.monitor_failure_reasons(int), flowcomm.dashboard()
 	TO flowcomm_monitor;
 GRANT SELECT ON flowcomm.monitor_refresh_state TO flowcomm_monitor;
@@ -273,7 +273,7 @@ REVOKE ALL ON FUNCTION
 	flowcomm.monitor_refresh(boolean, interval, interval),
 	flowcomm.monitor_top_businesses(int),
 	flowcomm.monitor_business_label(uuid, uuid[]),
-	flowcomm.monitor_engagement_metrics(int),
+	flowcomm.monitor_engagement_metrics(int, interval),
 	flowcomm.monitor_business_metrics(int),
 	flowcomm.monitor_templates(int),
 	flowcomm.monitor_failure_reasons(int),
