@@ -137,6 +137,7 @@ typedef struct FcBucket
 	TimestampTz paused_until; /* 429 Retry-After */
 	TimestampTz next_slot;	  /* next send time promised to a handed-back job */
 	TimestampTz last_used;
+	uint64		throttled_429;			  /* 429 answers that paused it (monitoring.c) */
 	FcShare		shares[FC_BUCKET_SHARES]; /* businesses sharing the account */
 } FcBucket;
 
@@ -147,18 +148,31 @@ typedef struct FcCounters
 	pg_atomic_uint64 failed;
 	pg_atomic_uint64 retried;
 	pg_atomic_uint64 throttled; /* HTTP 429 answers */
+	pg_atomic_uint64 dead;		/* dead-lettered (also counted in failed) */
 	pg_atomic_uint64 latency_count;
 	pg_atomic_uint64 latency_sum_us;
 	pg_atomic_uint64 latency_hist[FC_LATENCY_BUCKETS];
 } FcCounters;
 
+/* Provider webhooks seen by the SQL entry points (monitoring.c). */
+typedef enum FcWebhookOutcome
+{
+	FC_WH_RECEIVED,
+	FC_WH_REJECTED_SIGNATURE, /* missing or forged signature */
+	FC_WH_REJECTED_STALE,	  /* signed timestamp outside webhook_max_age */
+	FC_WH_APPLIED,			  /* an event recorded on its message */
+	FC_WH_DEFERRED,			  /* parked in provider_event_pending */
+	FC_NUM_WEBHOOK_OUTCOMES
+} FcWebhookOutcome;
+
 typedef struct FcShared
 {
-	LWLock		*lock;		  /* worker slots */
-	LWLock		*bucket_lock; /* rate buckets */
-	FcWorkerSlot workers[FC_MAX_WORKERS];
-	FcCounters	 counters[FC_NUM_PROVIDERS][FC_NUM_CHANNELS];
-	FcBucket	 buckets[FC_MAX_BUCKETS];
+	LWLock			*lock;		  /* worker slots */
+	LWLock			*bucket_lock; /* rate buckets */
+	FcWorkerSlot	 workers[FC_MAX_WORKERS];
+	FcCounters		 counters[FC_NUM_PROVIDERS][FC_NUM_CHANNELS];
+	FcBucket		 buckets[FC_MAX_BUCKETS];
+	pg_atomic_uint64 webhooks[FC_NUM_PROVIDERS][FC_NUM_WEBHOOK_OUTCOMES];
 } FcShared;
 
 extern FcShared *fc_shared;
@@ -168,6 +182,7 @@ extern void fc_shmem_request(void);
 extern void fc_shmem_startup(void);
 extern void fc_record_latency(FcProvider prov, FcChannel ch, int64 usec);
 extern void fc_worker_set_error(int slot, const char *msg);
+extern void fc_webhook_note(FcProvider prov, FcWebhookOutcome outcome);
 
 /* ------------------------------------------------------------ processes */
 

@@ -396,5 +396,6 @@ fc_ratelimit_pause(const FcJob *job, int seconds)
 	refill(b, job, now);
 	b->paused_until = Max(b->paused_until, TimestampTzPlusMilliseconds(now, seconds * 1000));
 	b->tokens = Min(b->tokens, 0);
+	b->throttled_429++;
 	LWLockRelease(fc_shared->bucket_lock);
 }

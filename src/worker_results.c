@@ -524,6 +524,9 @@ count_results(int worker_id, FcJob **jobs, int n)
 				break;
 			case FC_OUT_DEAD:
 			case FC_OUT_FAILED:
+				/* a dead letter is also a failure */
+				if (jobs[i]->outcome == FC_OUT_DEAD)
+					pg_atomic_fetch_add_u64(&k->dead, 1);
 				pg_atomic_fetch_add_u64(&k->failed, 1);
 				pg_atomic_fetch_add_u64(&w->failed, 1);
 				break;

@@ -101,6 +101,9 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN false;
 	END IF;
+	IF p_source IN ('sendgrid', 'twilio') THEN
+		PERFORM monitor_webhook_note(p_source, 'applied');  -- 90_monitoring.sql
+	END IF;
 	-- The row lock taken here serialises concurrent events of one message;
 	-- the CASEs see the latest committed status.
 	UPDATE communication m SET
@@ -249,6 +252,7 @@ DECLARE
 	n_unmatched int := 0;
 	n_invalid int := 0;
 BEGIN
+	PERFORM monitor_webhook_note('sendgrid', 'received');  -- 90_monitoring.sql
 	PERFORM sendgrid_verify(payload, signature, ts);
 	BEGIN
 		events := payload::jsonb;
@@ -341,6 +345,7 @@ BEGIN
 	businesses := '{}';
 	via_default := false;
 	IF nullif(signature, '') IS NULL THEN
+		PERFORM monitor_webhook_note('twilio', 'rejected_signature');
 		RAISE EXCEPTION 'twilio signature is missing'
 			USING ERRCODE = 'insufficient_privilege', DETAIL = 'The request has no X-Twilio-Signature header.';
 	END IF;
@@ -370,6 +375,7 @@ BEGIN
 		PERFORM twilio_signature_valid(p_url, names, vals, repeat('0', 32), signature);
 	END IF;
 	IF cardinality(businesses) = 0 AND NOT via_default THEN
+		PERFORM monitor_webhook_note('twilio', 'rejected_signature');
 		RAISE EXCEPTION 'twilio signature does not verify'
 			USING ERRCODE = 'insufficient_privilege',
 				  DETAIL = format('Checked against the URL %s.', left(p_url, 300)),
@@ -450,6 +456,7 @@ BEGIN
 		INSERT INTO provider_event_pending (provider, provider_message_id, dedupe_key, names, vals, businesses, via_default)
 		VALUES ('twilio', sid, sid || ':' || raw_status, names, vals, v.businesses, v.via_default)
 		ON CONFLICT (provider_message_id, dedupe_key) DO NOTHING;
+		PERFORM monitor_webhook_note('twilio', 'deferred');
 		RETURN jsonb_build_object('matched', false, 'pending', true, 'messageSid', sid);
 	END IF;
 	-- A business's own token vouches only for its own messages.
@@ -512,6 +519,7 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	f record;
 BEGIN
+	PERFORM monitor_webhook_note('twilio', 'received');  -- 90_monitoring.sql
 	IF body IS NULL THEN
 		PERFORM invalid('body', 'is required');
 	END IF;
