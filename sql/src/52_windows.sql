@@ -396,10 +396,13 @@ BEGIN
 	ELSE
 		SELECT * INTO c FROM communication m WHERE m.business_id = b AND m.id = p_id;
 		IF c.template_code IS NOT NULL THEN
+			-- The message's language only (es-MX, then es): a Content template
+			-- of another language would greet a Spanish customer in English.
 			SELECT ct.* INTO t
-			  FROM unnest(locale_chain(b, c.locale)) WITH ORDINALITY AS l(loc, o)
-			  JOIN content_template ct ON ct.business_id = b AND ct.template_code = c.template_code AND ct.locale = l.loc
-			 ORDER BY l.o LIMIT 1;
+			  FROM content_template ct
+			 WHERE ct.business_id = b AND ct.template_code = c.template_code
+			   AND ct.locale IN (coalesce(c.locale, 'en'), split_part(coalesce(c.locale, 'en'), '-', 1))
+			 ORDER BY ct.locale = coalesce(c.locale, 'en') DESC LIMIT 1;
 		END IF;
 		IF t.id IS NOT NULL AND t.approval_status = 'approved' THEN
 			BEGIN
