@@ -35,7 +35,7 @@
 
 #include "sim.h"
 
-#define MAX_WINDOWS	  8192
+#define MAX_WINDOWS	  65536
 #define MAX_TEMPLATES 256
 #define MAX_VARS	  16
 #define ADDR_LEN	  80
@@ -135,29 +135,12 @@ reply_error(SimResult *res, int status, const char *msg)
 	reply(res, status);
 }
 
-/* POST /_sim/inbound */
-void
-sim_content_inbound(SimReq *req, SimResult *res)
+/* record_window opens (renews) one window at time at; false when full */
+static bool
+record_window(const char *from, const char *to, int64_t at)
 {
-	SimArena	   arena = {0};
-	const SimJson *j = sim_json_parse(req->body ? req->body : "", req->body_len, &arena);
-	const SimJson *ago;
-	char		   from[ADDR_LEN],
-				   to[ADDR_LEN],
-				   sid[35];
-	int64_t		   at = sim_now_realtime_us();
-	Window		  *w;
+	Window *w;
 
-	if (j == NULL || j->type != SJ_OBJ || !json_str(j, "from", from, sizeof(from)) ||
-		!json_str(j, "to", to, sizeof(to)) || from[0] == '\0' || to[0] == '\0')
-	{
-		reply_error(res, 400, "want {\"from\": customer address, \"to\": business address, \"ago_s\": seconds}");
-		sim_arena_free(&arena);
-		return;
-	}
-	ago = sim_json_get(j, "ago_s");
-	if (ago != NULL && ago->type == SJ_NUM)
-		at -= (int64_t) (ago->num * 1000000.0);
 	pthread_mutex_lock(&lock);
 	w = find_window(from, to);
 	if (w == NULL && n_windows < MAX_WINDOWS)
@@ -165,25 +148,72 @@ sim_content_inbound(SimReq *req, SimResult *res)
 		w = &windows[n_windows++];
 		snprintf(w->customer, sizeof(w->customer), "%s", from);
 		snprintf(w->business, sizeof(w->business), "%s", to);
-		w->last_us = at;
 	}
-	else if (w != NULL)
+	if (w != NULL)
 		w->last_us = at; /* a test may also move a window back in time */
 	pthread_mutex_unlock(&lock);
-	if (w == NULL)
+	return w != NULL;
+}
+
+/* one {"from", "to", "ago_s"} element: its window, or false if malformed */
+static bool
+inbound_one(const SimJson *j, char *from, char *to, int64_t *at)
+{
+	const SimJson *ago;
+
+	*at = sim_now_realtime_us();
+	if (j == NULL || j->type != SJ_OBJ || !json_str(j, "from", from, ADDR_LEN) ||
+		!json_str(j, "to", to, ADDR_LEN) || from[0] == '\0' || to[0] == '\0')
+		return false;
+	ago = sim_json_get(j, "ago_s");
+	if (ago != NULL && ago->type == SJ_NUM)
+		*at -= (int64_t) (ago->num * 1000000.0);
+	return true;
+}
+
+/*
+ * POST /_sim/inbound: one message {"from", "to", "ago_s"}, answered with a
+ * MessageSid for the webhook; or an array of them (bulk set-up of windows),
+ * answered with their count.
+ */
+void
+sim_content_inbound(SimReq *req, SimResult *res)
+{
+	SimArena	   arena = {0};
+	const SimJson *j = sim_json_parse(req->body ? req->body : "", req->body_len, &arena);
+	char		   from[ADDR_LEN],
+				   to[ADDR_LEN],
+				   sid[35];
+	int64_t		   at;
+	int			   n = 0;
+
+	if (j != NULL && j->type == SJ_ARR)
 	{
-		reply_error(res, 507, "too many windows");
+		for (const SimJson *e = j->child; e != NULL; e = e->next)
+			if (inbound_one(e, from, to, &at) && record_window(from, to, at))
+				n++;
+		sim_buf_init(&res->body, 64);
+		sim_buf_printf(&res->body, "{\"windows\":%d}", n);
+		reply(res, 200);
 		sim_arena_free(&arena);
 		return;
 	}
-	sim_new_twilio_sid("SM", sid);
-	sim_buf_init(&res->body, 256);
-	sim_buf_printf(&res->body, "{\"messageSid\":\"%s\",\"from\":", sid);
-	sim_buf_json_str_or_null(&res->body, from);
-	sim_buf_puts(&res->body, ",\"to\":");
-	sim_buf_json_str_or_null(&res->body, to);
-	sim_buf_printf(&res->body, ",\"windowOpen\":%s}", sim_now_realtime_us() - at < WINDOW_US ? "true" : "false");
-	reply(res, 200);
+	if (!inbound_one(j, from, to, &at))
+		reply_error(res, 400, "want {\"from\": customer address, \"to\": business address, \"ago_s\": seconds}");
+	else if (!record_window(from, to, at))
+		reply_error(res, 507, "too many windows");
+	else
+	{
+		sim_new_twilio_sid("SM", sid);
+		sim_buf_init(&res->body, 256);
+		sim_buf_printf(&res->body, "{\"messageSid\":\"%s\",\"from\":", sid);
+		sim_buf_json_str_or_null(&res->body, from);
+		sim_buf_puts(&res->body, ",\"to\":");
+		sim_buf_json_str_or_null(&res->body, to);
+		sim_buf_printf(&res->body, ",\"windowOpen\":%s}",
+					   sim_now_realtime_us() - at < WINDOW_US ? "true" : "false");
+		reply(res, 200);
+	}
 	sim_arena_free(&arena);
 }
 
