@@ -36,7 +36,7 @@
 
 #include "flowcomm.h"
 
-#define CONTENT_CHECK_BATCH 10
+#define CONTENT_CHECK_BATCH 10 /* bindings per refresh step (literal in due_plan) */
 #define CONTENT_BODY_MAX	(256 * 1024)
 
 char	  *fc_twilio_content_base_url = NULL;
@@ -129,12 +129,12 @@ job_sender(FcJob *job)
 static void
 decide_one(FcJob *job)
 {
-	Datum		args[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	HeapTuple	tup;
-	TupleDesc	desc;
-	char	   *form;
-	Oid			types[5] = {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum	  args[5];
+	char	  nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	HeapTuple tup;
+	TupleDesc desc;
+	char	 *form;
+	Oid		  types[5] = {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID};
 
 	keep(&form_plan,
 		 "SELECT form, content_sid, content_variables, error_code, error_message"
@@ -220,9 +220,9 @@ body_cb(char *data, size_t size, size_t nmemb, void *arg)
 static void
 fetch_approval(CURL *easy, ContentCheck *c)
 {
-	char	   *url;
-	CURLcode	rc;
-	char		errbuf[CURL_ERROR_SIZE];
+	char	*url;
+	CURLcode rc;
+	char	 errbuf[CURL_ERROR_SIZE];
 
 	initStringInfo(&c->body);
 	if (c->account_sid == NULL || c->auth_token == NULL)
@@ -270,7 +270,7 @@ lease_due(ContentCheck **out, MemoryContext cxt)
 	{
 		keep(&due_plan,
 			 "SELECT business_id, id, content_sid, account_sid, auth_token"
-			 "  FROM flowcomm.content_status_due(" CppAsString2(CONTENT_CHECK_BATCH) ")",
+			 "  FROM flowcomm.content_status_due(10)" /* CONTENT_CHECK_BATCH */,
 			 0, NULL);
 		if (SPI_execute_plan(due_plan, NULL, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "flowcomm content_status_due failed");

@@ -275,11 +275,11 @@ typedef struct FcJob
 	bool		suppress;	   /* add a provider_unsubscribed suppression */
 
 	/* WhatsApp/Messenger form chosen at send time (content_api.c) */
-	int			send_form;		   /* FcSendForm */
-	char	   *content_sid;	   /* FC_FORM_TEMPLATE: ContentSid */
-	char	   *content_variables; /* FC_FORM_TEMPLATE: ContentVariables JSON */
-	char	   *form_error_code;   /* FC_FORM_NONE: why it is not sent */
-	char	   *form_error_message;
+	int	  send_form;		 /* FcSendForm */
+	char *content_sid;		 /* FC_FORM_TEMPLATE: ContentSid */
+	char *content_variables; /* FC_FORM_TEMPLATE: ContentVariables JSON */
+	char *form_error_code;	 /* FC_FORM_NONE: why it is not sent */
+	char *form_error_message;
 } FcJob;
 
 /* How a WhatsApp/Messenger message goes out (flowcomm.send_form). */

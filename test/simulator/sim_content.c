@@ -182,10 +182,10 @@ sim_content_inbound(SimReq *req, SimResult *res)
 	SimArena	   arena = {0};
 	const SimJson *j = sim_json_parse(req->body ? req->body : "", req->body_len, &arena);
 	char		   from[ADDR_LEN],
-				   to[ADDR_LEN],
-				   sid[35];
-	int64_t		   at;
-	int			   n = 0;
+		to[ADDR_LEN],
+		sid[35];
+	int64_t at;
+	int		n = 0;
 
 	if (j != NULL && j->type == SJ_ARR)
 	{
