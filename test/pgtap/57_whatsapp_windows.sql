@@ -5,7 +5,7 @@
 -- reads at send time.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(30);
+SELECT plan(32);
 CREATE ROLE fc_t57_admin LOGIN IN ROLE flowcomm_admin;
 CREATE ROLE fc_t57_other LOGIN IN ROLE flowcomm_admin;
 CREATE ROLE fc_t57_viewer LOGIN IN ROLE flowcomm_viewer;
@@ -90,6 +90,12 @@ UPDATE flowcomm.communication SET template_code = 'invoice', locale = 'en', temp
  WHERE id = '01900000-0000-7000-8000-0000000057f2';
 SELECT is((SELECT form FROM flowcomm.send_form('b0000000-0000-0000-0000-0000000057a1', '01900000-0000-7000-8000-0000000057f2',
 	'whatsapp', '+14155238886', '+14155550157')), 'freeform', 'an inbound message opens the window: free-form');
+SET LOCAL SESSION AUTHORIZATION fc_t57_viewer;
+SET LOCAL flowcomm.business_id = 'b0000000-0000-0000-0000-0000000057a1';
+SELECT is(api.conversation_windows('whatsapp:+14155550157') -> 0 ->> 'open', 'true',
+	'GET /rpc/conversation_windows: the window of that number is open');
+SELECT matches(pg_temp.err($$SELECT flowcomm.conversation_windows(' ')$$), '^22023 invalid contact', 'a contact is required');
+RESET SESSION AUTHORIZATION;
 UPDATE flowcomm.conversation_window SET last_inbound_at = now() - interval '25 hours';
 SELECT is((SELECT (form, content_sid, content_variables::jsonb)::text FROM flowcomm.send_form('b0000000-0000-0000-0000-0000000057a1',
 	'01900000-0000-7000-8000-0000000057f2', 'whatsapp', '+14155238886', 'whatsapp:+14155550157')),
