@@ -88,3 +88,19 @@ record()
 	echo "{\"scenario\":\"$BENCH_SCENARIO\",\"rep\":${BENCH_REP:-1},$1}" >>"$BENCH_JSONL"
 	bench_log "$BENCH_SCENARIO: {$1}"
 }
+
+# db_snap: "WAL-position index-entries" of the bench database now
+# (bench/walsnap.sql; run it after the writers are idle or gone).
+db_snap()
+{
+	sleep "${BENCH_SNAP_WAIT:-1.2}" # idle backends publish their table statistics within 1 s
+	fc_psql -d bench -AtF ' ' -c "SELECT pg_stat_clear_snapshot()" -f "$BENCH_DIR/walsnap.sql" | tail -1
+}
+
+# wal_json "SNAP0" "SNAP1" N: the JSON fields of the writes between two
+# db_snap snapshots for N messages.
+wal_json()
+{
+	set -- $1 $2 "$3"
+	echo "\"wal_bytes\":$(($3 - $1)),\"index_entries\":$(($4 - $2)),\"wal_n\":$5"
+}

@@ -52,6 +52,9 @@ else
 	BULK_N=${BENCH_BULK_N:-100000}; GROWTH=${BENCH_GROWTH:-"10000 100000 1000000"}
 fi
 W=${BENCH_WORKERS:-2}
+# wait before each write-counter snapshot (bench/walsnap.sql): idle backends
+# publish their statistics within 1 s; the smoke run only checks the harness
+export BENCH_SNAP_WAIT=${BENCH_SNAP_WAIT:-$([ -n "$SMOKE" ] && echo 0.2 || echo 1.2)}
 PGBOSS_DEF_N=$([ -n "$SMOKE" ] && echo 3 || echo 200)
 
 . "$BENCH_DIR/lib.sh"
@@ -118,6 +121,7 @@ flowcomm.workers_per_database = $W" bench_cluster || { tap 1 "steady: cluster"; 
 		fc_psql -d bench -qc "ALTER SYSTEM SET flowcomm.worker_synchronous_commit = $sc" -c "SELECT pg_reload_conf()" >/dev/null
 		sleep 1
 		since=$(curl -s "$FC_SIM_URL/_sim/stats" | sed 's/.*"recorded":\([0-9]*\).*/\1/')
+		w0=$(db_snap)
 		b0=$(busy_jiffies); s0=$(pid_jiffies "$FC_SIM_PID")
 		PGOPTIONS="-c flowcomm.business_id=$BENCH_BID" "$FC_BIN/pgbench" -n -h "$FC_SOCK" -p "$FC_PORT" -U postgres \
 			-c 4 -j 2 -R "$RATE" -T "$STEADY_S" -f "$BENCH_DIR/flowcomm/send.pgbench" bench >"$BENCH_OUT/steady.$cfg.pgbench.txt" 2>&1
@@ -128,11 +132,14 @@ flowcomm.workers_per_database = $W" bench_cluster || { tap 1 "steady: cluster"; 
 			sleep 0.1; i=$((i + 1))
 		done
 		b1=$(busy_jiffies); s1=$(pid_jiffies "$FC_SIM_PID")
+		# the workers keep running (their statistics are published at exit):
+		# WAL only here, index entries are not comparable
+		w1=$(db_snap)
 		tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$BENCH_OUT/steady.$cfg.pgbench.txt" | head -1)
 		lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$BENCH_OUT/steady.$cfg.pgbench.txt" | head -1)
 		contender latency --since "$since" --config $cfg >/dev/null
 		n=$(tail -1 "$BENCH_JSONL" | sed -n 's/.*"n":\([0-9]*\).*/\1/p')
-		record "\"contender\":\"flowcomm\",\"config\":\"$cfg\",\"mode\":\"steady\",\"offered_rate\":$RATE,\"rate\":${tps:-0},\"send_latency_ms\":${lat:-0},\"n\":${n:-0},\"busy_cpu_s\":$(((b1 - b0)))e-2,\"sim_cpu_s\":$(((s1 - s0)))e-2"
+		record "\"contender\":\"flowcomm\",\"config\":\"$cfg\",\"mode\":\"steady\",\"offered_rate\":$RATE,\"rate\":${tps:-0},\"send_latency_ms\":${lat:-0},\"n\":${n:-0},\"busy_cpu_s\":$(((b1 - b0)))e-2,\"sim_cpu_s\":$(((s1 - s0)))e-2,\"wal_bytes\":$((${w1%% *} - ${w0%% *}))"
 		[ $rc = 0 ] && [ "${n:-0}" -gt 0 ]
 		tap $? "steady ($cfg): $RATE msg/s offered for $STEADY_S s, latencies measured"
 	done
@@ -152,6 +159,7 @@ enqueue_scenario()
 		BENCH_REP=$r
 		for c in 1 4; do
 			fc_psql -d bench -c "CHECKPOINT" >/dev/null
+			w0=$(db_snap)
 			b0=$(busy_jiffies)
 			PGOPTIONS="-c flowcomm.business_id=$BENCH_BID" "$FC_BIN/pgbench" -n -h "$FC_SOCK" -p "$FC_PORT" -U postgres \
 				-c $c -j $([ $c = 1 ] && echo 1 || echo 2) -T "$ENQ_S" -f "$BENCH_DIR/flowcomm/send.pgbench" bench \
@@ -159,12 +167,24 @@ enqueue_scenario()
 			b1=$(busy_jiffies)
 			tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$BENCH_OUT/enqueue.$c.$r.txt" | head -1)
 			cnt=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_OUT/enqueue.$c.$r.txt")
-			record "\"contender\":\"flowcomm\",\"mode\":\"enqueue\",\"conns\":$c,\"n\":${cnt:-0},\"rate\":${tps:-0},\"busy_cpu_s\":$((b1 - b0))e-2"
+			record "\"contender\":\"flowcomm\",\"mode\":\"enqueue\",\"conns\":$c,\"n\":${cnt:-0},\"rate\":${tps:-0},\"busy_cpu_s\":$((b1 - b0))e-2,$(wal_json "$w0" "$(db_snap)" "${cnt:-0}")"
+			# The ceiling: a one-row durable INSERT per transaction, same
+			# cluster, same pgbench options (bench/flowcomm/ceiling.pgbench).
+			w0=$(db_snap)
+			b0=$(busy_jiffies)
+			"$FC_BIN/pgbench" -n -h "$FC_SOCK" -p "$FC_PORT" -U postgres \
+				-c $c -j $([ $c = 1 ] && echo 1 || echo 2) -T "$ENQ_S" -f "$BENCH_DIR/flowcomm/ceiling.pgbench" bench \
+				>"$BENCH_OUT/ceiling.$c.$r.txt" 2>&1 || BENCH_FAILURES=$((BENCH_FAILURES + 1))
+			b1=$(busy_jiffies)
+			tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$BENCH_OUT/ceiling.$c.$r.txt" | head -1)
+			cnt=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_OUT/ceiling.$c.$r.txt")
+			record "\"contender\":\"pgbench\",\"mode\":\"enqueue\",\"conns\":$c,\"n\":${cnt:-0},\"rate\":${tps:-0},\"busy_cpu_s\":$((b1 - b0))e-2,$(wal_json "$w0" "$(db_snap)" "${cnt:-0}")"
 			for k in graphile pgboss; do
 				contender enqueue --contender $k --conns $c --seconds "$ENQ_S"
 			done
 		done
 		fc_psql -d bench -c "CHECKPOINT" >/dev/null
+		w0=$(db_snap)
 		b0=$(busy_jiffies)
 		t0=$(date +%s.%N)
 		PGOPTIONS="-c flowcomm.business_id=$BENCH_BID" fc_psql -d bench -v n="$BULK_N" -f "$BENCH_DIR/flowcomm/bulk.sql" >/dev/null ||
@@ -172,7 +192,7 @@ enqueue_scenario()
 		t1=$(date +%s.%N)
 		b1=$(busy_jiffies)
 		secs=$(awk "BEGIN {print $t1 - $t0}")
-		record "\"contender\":\"flowcomm\",\"mode\":\"bulk\",\"api\":\"send_bulk\",\"n\":$BULK_N,\"seconds\":$secs,\"rate\":$(awk "BEGIN {print $BULK_N / $secs}"),\"busy_cpu_s\":$((b1 - b0))e-2"
+		record "\"contender\":\"flowcomm\",\"mode\":\"bulk\",\"api\":\"send_bulk\",\"n\":$BULK_N,\"seconds\":$secs,\"rate\":$(awk "BEGIN {print $BULK_N / $secs}"),\"busy_cpu_s\":$((b1 - b0))e-2,$(wal_json "$w0" "$(db_snap)" "$BULK_N")"
 		for k in graphile pgboss; do
 			contender bulk --contender $k --n "$BULK_N"
 		done

@@ -51,6 +51,21 @@ static pg_uuid_t claim_cursor;
  * within a business, never across businesses.  The rows come back round
  * robin (each business's first job, then each one's second, ...), so that a
  * rate-limit token goes to every business in turn within a batch too.
+ *
+ * A business listed in $5 gets at most its entry of $6 jobs: what the
+ * rate-limit buckets it draws from can serve now (fc_ratelimit_claim_rooms).
+ * Claiming a whole share of a throttled business's backlog would only hand
+ * it back (a queue write each), and the claim cycles that takes are what a
+ * neighbour's newly queued invoice waits behind.  $5/$6 are NULL when no
+ * bucket is short (rate limits off: the plain drain's statement).
+ *
+ * A picked job whose recipient was suppressed (STOP, bounce, spam report,
+ * unsubscribe, admin) or opted out of the channel after it was queued is
+ * not sent: the same rules as flowcomm.delivery_block, by joins (one probe
+ * each per job), checked here because send and send_bulk checked them only
+ * at enqueue, possibly days before.  Its job is cancelled, its message
+ * becomes 'suppressed' with the reason, and a 'suppressed' event says why,
+ * in the claim's own transaction; such jobs never reach the worker.
  */
 static const char *const claim_sql =
 	"WITH RECURSIVE hi AS ("
@@ -74,19 +89,54 @@ static const char *const claim_sql =
 	"), share AS ("
 	"  SELECT greatest(1, $2 / nullif(count(*), 0))::int AS n, (array_agg(business_id ORDER BY turn))[1] AS first"
 	"    FROM biz"
+	"), room AS ("
+	"  SELECT * FROM unnest($5::uuid[], $6::int[]) AS r(business_id, n)"
 	"), picked AS ("
-	"  SELECT p.ctid FROM biz CROSS JOIN share"
+	"  SELECT p.ctid FROM biz CROSS JOIN share LEFT JOIN room ON room.business_id = biz.business_id"
 	"   CROSS JOIN LATERAL (SELECT x.ctid FROM flowcomm.communication_queue x"
 	"      WHERE x.business_id = biz.business_id AND x.status = 'pending' AND x.scheduled_at <= now()"
-	"      ORDER BY x.priority DESC, x.scheduled_at LIMIT share.n FOR UPDATE SKIP LOCKED) p"
+	"      ORDER BY x.priority DESC, x.scheduled_at LIMIT least(share.n, coalesce(room.n, share.n))"
+	"      FOR UPDATE SKIP LOCKED) p"
+	"), blocked AS ("
+	"  SELECT x.ctid AS tid, x.business_id, x.communication_id, coalesce("
+	"           CASE WHEN p.opted_out_at IS NOT NULL THEN 'recipient opted out'"
+	"                WHEN x.channel = 'email' AND NOT p.email_enabled THEN 'recipient disabled email'"
+	"                WHEN x.channel = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'"
+	"                WHEN x.channel = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'"
+	"                WHEN x.channel = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END,"
+	"           (SELECT format('%s is suppressed for %s (%s)', c.recipient_contact, x.channel, s.reason)"
+	"              FROM flowcomm.suppression s WHERE s.business_id = x.business_id AND s.channel = x.channel"
+	"               AND lower(s.contact) = lower(c.recipient_contact) AND s.lifted_at IS NULL LIMIT 1)) AS reason"
+	"    FROM flowcomm.communication_queue x"
+	"    JOIN flowcomm.communication c ON c.business_id = x.business_id AND c.id = x.communication_id"
+	"    LEFT JOIN flowcomm.communication_preference p ON c.recipient_id IS NOT NULL"
+	"         AND p.business_id = c.business_id AND p.entity_type = c.recipient_type AND p.entity_id = c.recipient_id"
+	"   WHERE x.ctid = ANY (ARRAY(SELECT ctid FROM picked))"
+	"), stop AS ("
+	"  SELECT * FROM blocked WHERE reason IS NOT NULL"
 	"), q AS ("
 	"  UPDATE flowcomm.communication_queue q"
 	"     SET status = 'processing', attempts = q.attempts + 1, locked_by = $1,"
 	"         lease_expires_at = now() + make_interval(secs => $3),"
 	"         started_at = now(), updated_at = now()"
 	"   WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM picked)) AND q.status = 'pending'"
+	"     AND q.ctid <> ALL (ARRAY(SELECT tid FROM stop))"
 	"  RETURNING q.business_id, q.id, q.communication_id, q.channel, q.attempts,"
 	"            q.max_attempts, q.payload, q.priority, q.scheduled_at"
+	"), sq AS ("
+	"  UPDATE flowcomm.communication_queue q"
+	"     SET status = 'cancelled', completed_at = now(), updated_at = now(), last_error = stop.reason"
+	"    FROM stop WHERE q.ctid = stop.tid AND q.status = 'pending'"
+	"  RETURNING q.business_id, q.communication_id, stop.reason"
+	"), sc AS ("
+	"  UPDATE flowcomm.communication c"
+	"     SET status = 'suppressed', error_code = 'suppressed', error_message = sq.reason, updated_at = now()"
+	"    FROM sq WHERE c.business_id = sq.business_id AND c.id = sq.communication_id"
+	"     AND c.status IN ('pending', 'queued', 'sending')"
+	"  RETURNING c.business_id, c.id, sq.reason"
+	"), se AS ("
+	"  INSERT INTO flowcomm.communication_event (business_id, communication_id, event, status, source, detail)"
+	"  SELECT business_id, id, 'suppressed', 'suppressed', 'worker', 'not sent: ' || reason FROM sc"
 	") "
 	"SELECT q.business_id, q.id, q.communication_id, q.channel::text, q.attempts, q.max_attempts,"
 	"       c.status::text, c.recipient_contact, c.recipient_name, c.subject, c.content, c.content_text,"
@@ -176,6 +226,8 @@ static void		  get_uuid(HeapTuple tup, TupleDesc desc, int col, pg_uuid_t *out);
 static void		  load_attachments(FcJob *job, HeapTuple tup, TupleDesc desc);
 static void		  load_account(FcJob *job, HeapTuple tup, TupleDesc desc);
 static FcJob	 *job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent);
+static void		  rooms_to_arrays(int n, pg_uuid_t *business, int *room, Datum *b_arg, char *b_null,
+								  Datum *r_arg, char *r_null);
 
 static SPIPlanPtr
 prepare_plan(const char *sql, int nargs, Oid *argtypes)
@@ -331,33 +383,66 @@ job_from_tuple(HeapTuple tup, TupleDesc desc, MemoryContext parent)
 }
 
 /*
+ * rooms_to_arrays turns the bucket rooms into the claim's $5 uuid[] and $6
+ * int4[] (NULL, NULL when there are none).
+ */
+static void
+rooms_to_arrays(int n, pg_uuid_t *business, int *room, Datum *b_arg, char *b_null,
+				Datum *r_arg, char *r_null)
+{
+	Datum *b;
+	Datum *r;
+
+	*b_null = *r_null = (n == 0) ? 'n' : ' ';
+	*b_arg = *r_arg = (Datum) 0;
+	if (n == 0)
+		return;
+	b = palloc(sizeof(Datum) * n);
+	r = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+	{
+		b[i] = UUIDPGetDatum(&business[i]);
+		r[i] = Int32GetDatum(room[i]);
+	}
+	*b_arg = PointerGetDatum(construct_array(b, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	*r_arg = PointerGetDatum(construct_array(r, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+/*
  * fc_claim_jobs claims up to limit due jobs for worker_id (call inside a
  * transaction); returns their count and an array allocated in parent.
  */
 int
 fc_claim_jobs(int worker_id, int limit, MemoryContext parent, FcJob ***jobs_out)
 {
-	Datum	args[4];
-	int		lease = Max(fc_lease_seconds, fc_request_timeout_ms / 1000 + 10);
-	int		n;
-	FcJob **jobs;
+	Datum	   args[6];
+	char	   nulls[7] = "      ";
+	int		   lease = Max(fc_lease_seconds, fc_request_timeout_ms / 1000 + 10);
+	int		   n;
+	FcJob	 **jobs;
+	pg_uuid_t *room_business;
+	int		  *room;
+	int		   n_rooms;
 
 	*jobs_out = NULL;
 	if (limit <= 0)
 		return 0;
+	/* read the buckets just before the claim: its jobs take their tokens right after */
+	n_rooms = fc_ratelimit_claim_rooms(limit, &room_business, &room);
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (claim_plan == NULL)
 	{
-		Oid types[4] = {INT4OID, INT4OID, FLOAT8OID, UUIDOID};
+		Oid types[6] = {INT4OID, INT4OID, FLOAT8OID, UUIDOID, UUIDARRAYOID, INT4ARRAYOID};
 
-		claim_plan = prepare_plan(claim_sql, 4, types);
+		claim_plan = prepare_plan(claim_sql, 6, types);
 	}
 	args[0] = Int32GetDatum(worker_id);
 	args[1] = Int32GetDatum(limit);
 	args[2] = Float8GetDatum((double) lease);
 	args[3] = UUIDPGetDatum(&claim_cursor);
-	if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+	rooms_to_arrays(n_rooms, room_business, room, &args[4], &nulls[4], &args[5], &nulls[5]);
+	if (SPI_execute_plan(claim_plan, args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "flowcomm claim failed");
 	n = (int) SPI_processed;
 	if (n > 0)

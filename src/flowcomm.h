@@ -137,6 +137,7 @@ typedef struct FcBucket
 	TimestampTz paused_until; /* 429 Retry-After */
 	TimestampTz next_slot;	  /* next send time promised to a handed-back job */
 	TimestampTz last_used;
+	uint64		throttled_429;			  /* 429 answers that paused it (monitoring.c) */
 	FcShare		shares[FC_BUCKET_SHARES]; /* businesses sharing the account */
 } FcBucket;
 
@@ -147,18 +148,31 @@ typedef struct FcCounters
 	pg_atomic_uint64 failed;
 	pg_atomic_uint64 retried;
 	pg_atomic_uint64 throttled; /* HTTP 429 answers */
+	pg_atomic_uint64 dead;		/* dead-lettered (also counted in failed) */
 	pg_atomic_uint64 latency_count;
 	pg_atomic_uint64 latency_sum_us;
 	pg_atomic_uint64 latency_hist[FC_LATENCY_BUCKETS];
 } FcCounters;
 
+/* Provider webhooks seen by the SQL entry points (monitoring.c). */
+typedef enum FcWebhookOutcome
+{
+	FC_WH_RECEIVED,
+	FC_WH_REJECTED_SIGNATURE, /* missing or forged signature */
+	FC_WH_REJECTED_STALE,	  /* signed timestamp outside webhook_max_age */
+	FC_WH_APPLIED,			  /* an event recorded on its message */
+	FC_WH_DEFERRED,			  /* parked in provider_event_pending */
+	FC_NUM_WEBHOOK_OUTCOMES
+} FcWebhookOutcome;
+
 typedef struct FcShared
 {
-	LWLock		*lock;		  /* worker slots */
-	LWLock		*bucket_lock; /* rate buckets */
-	FcWorkerSlot workers[FC_MAX_WORKERS];
-	FcCounters	 counters[FC_NUM_PROVIDERS][FC_NUM_CHANNELS];
-	FcBucket	 buckets[FC_MAX_BUCKETS];
+	LWLock			*lock;		  /* worker slots */
+	LWLock			*bucket_lock; /* rate buckets */
+	FcWorkerSlot	 workers[FC_MAX_WORKERS];
+	FcCounters		 counters[FC_NUM_PROVIDERS][FC_NUM_CHANNELS];
+	FcBucket		 buckets[FC_MAX_BUCKETS];
+	pg_atomic_uint64 webhooks[FC_NUM_PROVIDERS][FC_NUM_WEBHOOK_OUTCOMES];
 } FcShared;
 
 extern FcShared *fc_shared;
@@ -168,6 +182,7 @@ extern void fc_shmem_request(void);
 extern void fc_shmem_startup(void);
 extern void fc_record_latency(FcProvider prov, FcChannel ch, int64 usec);
 extern void fc_worker_set_error(int slot, const char *msg);
+extern void fc_webhook_note(FcProvider prov, FcWebhookOutcome outcome);
 
 /* ------------------------------------------------------------ processes */
 
@@ -271,8 +286,13 @@ typedef struct FcJob
 	const char *encoding;
 	char	   *error_code;
 	char	   *error_message;
-	double		delay_seconds; /* until the next try */
-	bool		suppress;	   /* add a provider_unsubscribed suppression */
+	double		delay_seconds;	 /* until the next try */
+	bool		suppress;		 /* add a suppression of the contact */
+	const char *suppress_reason; /* its suppression.reason */
+	char	   *error_info;		 /* JSON object: class, reason, provider code/message */
+
+	/* email only: extra headers as a JSON object (unsubscribe.c), or NULL */
+	char	   *email_headers;
 
 	/* WhatsApp/Messenger form chosen at send time (content_api.c) */
 	int	  send_form;		 /* FcSendForm */
@@ -319,7 +339,32 @@ extern void fc_twilio_result(FcJob *job);
 extern void fc_classify_transport(FcJob *job);
 extern void fc_set_retry_or_dead(FcJob *job, const char *code, const char *msg);
 extern void fc_set_failed(FcJob *job, const char *code, const char *msg);
-extern void fc_classify_http_error(FcJob *job, int provider_code, const char *detail);
+extern void fc_classify_http_error(FcJob *job, const char *provider_code, const char *provider_message,
+								   const char *errors_json);
+
+/* provider_errors.c: the provider error catalogue */
+typedef enum FcErrorClass
+{
+	FC_EC_RETRY,	 /* worth sending again (with backoff) */
+	FC_EC_PERMANENT, /* would fail the same way: the message fails */
+	FC_EC_SUPPRESS	 /* fails, and the contact is suppressed on the channel */
+} FcErrorClass;
+
+typedef struct FcProviderError
+{
+	FcProvider	 provider;
+	const char	*code;		  /* Twilio code, Sendgrid "http_NNN", or "5xx" / "other" */
+	int			 http_status; /* the status it usually comes with */
+	FcErrorClass cls;
+	const char	*title;
+	const char	*reason;			 /* plain language: what it means and what happens */
+	const char	*suppression_reason; /* suppression.reason when cls is SUPPRESS */
+	const char	*reference;
+} FcProviderError;
+
+extern const FcProviderError *fc_provider_error_find(FcProvider provider, const char *code, long http_status);
+extern const char			 *fc_error_class_name(FcErrorClass cls);
+extern void					  fc_sendgrid_errors(const char *body, char **text, char **json);
 
 /* sms_segments.c */
 #define FC_SMS_MAX_CHARS 1600
@@ -342,6 +387,7 @@ extern bool	 fc_json_valid(const char *json);
 /* ratelimit.c */
 extern bool fc_ratelimit_take(const FcJob *job, double *wait_seconds);
 extern void fc_ratelimit_pause(const FcJob *job, int seconds);
+extern int	fc_ratelimit_claim_rooms(int limit, pg_uuid_t **businesses, int **rooms);
 
 /*
  * fc_start_xact starts a worker transaction.  A background worker must set
@@ -371,5 +417,9 @@ extern char *fc_twilio_content_base_url;
 extern void	 flowcomm_content_guc_init(void);
 extern void	 fc_send_forms(FcJob **jobs, int n);
 extern void	 fc_content_refresh(void);
+/* unsubscribe.c */
+extern char *fc_unsubscribe_base_url;
+extern void	 fc_unsubscribe_guc_init(void);
+extern void	 fc_unsubscribe_load(FcJob **jobs, int n);
 
 #endif /* FLOWCOMM_H */

@@ -6,7 +6,8 @@
  * The body follows Sendgrid's v3 mail-send schema: one personalization per
  * message, text/plain before text/html (Sendgrid requires that order),
  * attachments base64-encoded, custom_args carrying our ids so the event
- * webhook can find the message, open/click tracking from the job payload.
+ * webhook can find the message, open/click tracking from the job payload,
+ * List-Unsubscribe headers on subscription-like mail (unsubscribe.c).
  * Sendgrid answers 202 with an empty body; the message id is the
  * X-Message-Id header.
  *
@@ -99,6 +100,12 @@ fc_sendgrid_build(FcJob *job, FcRequest *req)
 	fc_json_escape(b, job->subject && *job->subject ? job->subject : "(no subject)");
 	append_content(b, job);
 	append_attachments(b, job);
+	/* RFC 8058 one-click unsubscribe (unsubscribe.c): a JSON object of strings */
+	if (job->email_headers != NULL)
+	{
+		appendStringInfoString(b, ",\"headers\":");
+		appendStringInfoString(b, job->email_headers);
+	}
 	appendStringInfoString(b, ",\"custom_args\":{\"communication_id\":");
 	fc_json_escape(b, job->communication_id_str);
 	appendStringInfoString(b, ",\"business_id\":");
@@ -117,6 +124,8 @@ void
 fc_sendgrid_result(FcJob *job)
 {
 	StringInfoData r;
+	char		  *text = NULL;
+	char		  *errors = NULL;
 
 	if (job->http_status >= 200 && job->http_status < 300)
 	{
@@ -132,8 +141,14 @@ fc_sendgrid_result(FcJob *job)
 		job->provider_response = r.data;
 		return;
 	}
-	/* Sendgrid errors: {"errors":[{"message":...,"field":...}]} */
+	/* Sendgrid errors: {"errors":[{"message":...,"field":...}]}, keyed by status */
 	if (fc_json_valid(job->response.data))
+	{
 		job->provider_response = job->response.data;
-	fc_classify_http_error(job, 0, job->response.len > 0 ? pnstrdup(job->response.data, 300) : NULL);
+		fc_sendgrid_errors(job->response.data, &text, &errors);
+	}
+	fc_classify_http_error(job, NULL,
+						   text ? text : job->response.len > 0 ? pnstrdup(job->response.data, 300)
+															   : NULL,
+						   errors);
 }

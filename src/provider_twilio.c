@@ -130,7 +130,8 @@ fc_twilio_build(FcJob *job, FcRequest *req)
 }
 
 /*
- * fc_twilio_result classifies Twilio's answer.
+ * fc_twilio_result classifies Twilio's answer: an error's code and message
+ * go to the catalogue (fc_classify_http_error).
  */
 void
 fc_twilio_result(FcJob *job)
@@ -154,6 +155,6 @@ fc_twilio_result(FcJob *job)
 							   fc_json_find_string(json, "message") ? fc_json_find_string(json, "message") : ""));
 		return;
 	}
-	fc_classify_http_error(job, valid ? fc_json_find_int(json, "code", 0) : 0,
-						   valid ? fc_json_find_string(json, "message") : NULL);
+	fc_classify_http_error(job, valid ? fc_json_find_string(json, "code") : NULL,
+						   valid ? fc_json_find_string(json, "message") : NULL, NULL);
 }

@@ -63,11 +63,15 @@ init_counters(FcShared *s)
 			pg_atomic_init_u64(&k->failed, 0);
 			pg_atomic_init_u64(&k->retried, 0);
 			pg_atomic_init_u64(&k->throttled, 0);
+			pg_atomic_init_u64(&k->dead, 0);
 			pg_atomic_init_u64(&k->latency_count, 0);
 			pg_atomic_init_u64(&k->latency_sum_us, 0);
 			for (int b = 0; b < FC_LATENCY_BUCKETS; b++)
 				pg_atomic_init_u64(&k->latency_hist[b], 0);
 		}
+	for (int p = 0; p < FC_NUM_PROVIDERS; p++)
+		for (int o = 0; o < FC_NUM_WEBHOOK_OUTCOMES; o++)
+			pg_atomic_init_u64(&s->webhooks[p][o], 0);
 	for (int i = 0; i < FC_MAX_WORKERS; i++)
 	{
 		pg_atomic_init_u64(&s->workers[i].sent, 0);

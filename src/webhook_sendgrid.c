@@ -23,6 +23,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "flowcomm.h"
 #include "webhook.h"
 
 PG_FUNCTION_INFO_V1(flowcomm_sendgrid_verify);
@@ -135,6 +136,8 @@ check_freshness(int64 ts)
 	int64 now = (int64) timestamptz_to_time_t(GetCurrentTimestamp());
 	int64 age = now - ts;
 
+	if (age > flowcomm_webhook_max_age || -age > flowcomm_webhook_max_age)
+		fc_webhook_note(FC_PROV_SENDGRID, FC_WH_REJECTED_STALE);
 	if (age > flowcomm_webhook_max_age)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -170,6 +173,7 @@ raise_verify_error(const FcError *err)
 					 errhint("Set flowcomm.sendgrid_webhook_public_key to the verification key shown in Sendgrid's Mail Settings.")));
 			break;
 		case FC_ERR_SIGNATURE:
+			fc_webhook_note(FC_PROV_SENDGRID, FC_WH_REJECTED_SIGNATURE);
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("sendgrid webhook signature does not verify"),
@@ -209,6 +213,8 @@ flowcomm_sendgrid_verify(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sendgrid webhook payload is missing")));
+	if (sig == NULL || VARSIZE_ANY_EXHDR(sig) == 0)
+		fc_webhook_note(FC_PROV_SENDGRID, FC_WH_REJECTED_SIGNATURE);
 	if (sig == NULL || VARSIZE_ANY_EXHDR(sig) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -3,10 +3,12 @@
  * worker_outcome.c
  *	  Turn a finished request into an outcome: sent, retry, dead or failed.
  *
- * The policy, shared by both providers: network errors, timeouts, 5xx and
- * 429 are worth retrying; anything else the provider rejected (bad number,
- * unsubscribed, bad credentials, other 4xx) will fail the same way again,
- * so it fails permanently at once.  Retries follow flowcomm.retry_schedule
+ * The policy comes from the provider error catalogue (provider_errors.c):
+ * network errors, timeouts, 5xx, 429 and the codes it marks "retry" are
+ * worth retrying; what it marks "permanent" (bad number, bad credentials,
+ * filtered content, other 4xx) would fail the same way again, so it fails
+ * at once; "suppress" codes (unsubscribed, number out of service) also
+ * suppress the contact on that channel.  Retries follow flowcomm.retry_schedule
  * with +-20% jitter (so a burst of failures does not return as a burst)
  * until the job's max_attempts, then the job is dead-lettered.  A 429 waits
  * for Retry-After and pauses the account's bucket; it is never the reason a
@@ -74,11 +76,48 @@ fc_set_failed(FcJob *job, const char *code, const char *msg)
 }
 
 /*
+ * error_info is the JSON object an event of this failure carries: the
+ * class and plain reason from the catalogue, the provider's own code and
+ * message, and Sendgrid's errors[] (field and message of each).
+ */
+static char *
+error_info(FcJob *job, const char *cls, const char *reason, const char *pcode, const char *pmsg,
+		   const char *errors_json)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	appendStringInfoString(&b, "{\"error_class\":");
+	fc_json_escape(&b, cls);
+	appendStringInfoString(&b, ",\"reason\":");
+	fc_json_escape(&b, reason);
+	if (job->http_status > 0)
+		appendStringInfo(&b, ",\"http_status\":%ld", job->http_status);
+	if (pcode)
+	{
+		appendStringInfoString(&b, ",\"provider_code\":");
+		fc_json_escape(&b, pcode);
+	}
+	if (pmsg)
+	{
+		appendStringInfoString(&b, ",\"provider_message\":");
+		fc_json_escape(&b, clean_message(job, pmsg));
+	}
+	if (errors_json)
+		appendStringInfo(&b, ",\"errors\":%s", clean_message(job, errors_json));
+	appendStringInfoChar(&b, '}');
+	return b.data;
+}
+
+/*
  * fc_classify_transport handles a request that got no HTTP answer.
  */
 void
 fc_classify_transport(FcJob *job)
 {
+	job->error_info = error_info(job, "retry",
+								 "no answer from the provider (network error or timeout); sent again with backoff",
+								 NULL, NULL, NULL);
 	if (job->curl_code == CURLE_OPERATION_TIMEDOUT)
 		fc_set_retry_or_dead(job, "timeout",
 							 psprintf("%s request timed out after %d ms",
@@ -90,16 +129,28 @@ fc_classify_transport(FcJob *job)
 }
 
 /*
- * fc_classify_http_error handles a non-2xx answer; provider_code is the
- * provider's error code (Twilio) or 0.
+ * fc_classify_http_error handles a non-2xx answer by the catalogue
+ * (provider_errors.c).  provider_code is Twilio's error code (NULL:
+ * Sendgrid, or a body without one: the HTTP status is the key),
+ * provider_message the provider's message, errors_json Sendgrid's
+ * errors[] as {field, message} objects.
+ *
+ * 429 (and a Twilio 20429/63018 with it) waits for Retry-After and pauses
+ * the account's bucket; other retry-class errors back off on
+ * flowcomm.retry_schedule; permanent ones fail; suppress-class ones fail
+ * and suppress the contact on the message's channel.
  */
 void
-fc_classify_http_error(FcJob *job, int provider_code, const char *detail)
+fc_classify_http_error(FcJob *job, const char *provider_code, const char *provider_message,
+					   const char *errors_json)
 {
-	const char *prov = fc_provider_names[job->provider];
-	char	   *msg = psprintf("%s HTTP %ld%s%s", prov, job->http_status,
-						   detail ? ": " : "", detail ? detail : "");
-	char	   *code;
+	char				  *code = provider_code ? pstrdup(provider_code) : psprintf("http_%ld", job->http_status);
+	const FcProviderError *e = fc_provider_error_find(job->provider, code, job->http_status);
+	char				  *msg;
+
+	msg = psprintf("%s %s (HTTP %ld): %s - %s", fc_provider_names[job->provider], code, job->http_status,
+				   provider_message && *provider_message ? provider_message : e->title, e->reason);
+	job->error_info = error_info(job, fc_error_class_name(e->cls), e->reason, code, provider_message, errors_json);
 
 	if (job->http_status == 429)
 	{
@@ -107,18 +158,24 @@ fc_classify_http_error(FcJob *job, int provider_code, const char *detail)
 
 		pg_atomic_fetch_add_u64(&fc_shared->counters[job->provider][job->channel].throttled, 1);
 		fc_ratelimit_pause(job, wait);
-		job->error_code = pstrdup("429");
+		job->error_code = code;
 		job->error_message = clean_message(job, msg);
 		job->outcome = FC_OUT_RETRY;
 		job->delay_seconds = wait;
 		return;
 	}
-	code = provider_code ? psprintf("%d", provider_code) : psprintf("http_%ld", job->http_status);
-	if (job->http_status >= 500 || job->http_status == 408)
-		fc_set_retry_or_dead(job, code, msg);
-	else
+	switch (e->cls)
 	{
-		fc_set_failed(job, code, msg);
-		job->suppress = (provider_code == 21610);
+		case FC_EC_RETRY:
+			fc_set_retry_or_dead(job, code, msg);
+			break;
+		case FC_EC_SUPPRESS:
+			fc_set_failed(job, code, msg);
+			job->suppress = true;
+			job->suppress_reason = e->suppression_reason;
+			break;
+		case FC_EC_PERMANENT:
+			fc_set_failed(job, code, msg);
+			break;
 	}
 }

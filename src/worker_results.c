@@ -5,8 +5,9 @@
  *
  * Each finished job becomes one element of a set of parallel arrays; one
  * data-modifying statement then updates the queue rows and the messages,
- * a second adds one communication_event per transition, a third (rarely)
- * the provider_unsubscribed suppressions.  So a batch costs one round of
+ * a second adds one communication_event per transition (with the error's
+ * class, reason and provider code/message), a third (rarely) the
+ * suppressions that a provider error calls for.  So a batch costs one round of
  * SQL, not one transaction per message.  Guards keep late results from overwriting newer state: only a
  * queue row still processing and locked by this worker is touched, and only
  * a message still pending/queued/sending changes status.
@@ -33,8 +34,8 @@
 #include "flowcomm.h"
 
 #define N_RESULT_ARGS	15
-#define N_EVENT_ARGS	10
-#define N_SUPPRESS_ARGS 4
+#define N_EVENT_ARGS	11
+#define N_SUPPRESS_ARGS 6
 
 static SPIPlanPtr result_plan = NULL;
 static SPIPlanPtr event_plan = NULL;
@@ -56,8 +57,9 @@ static SPIPlanPtr suppress_plan = NULL;
  *    rescan expensive in the planner's eyes too, so it hashes instead.
  * 2. event_sql inserts one communication_event per transition, built in C
  *    from what statement 1 returned.
- * 3. suppress_sql adds provider_unsubscribed suppressions (only when a batch
- *    has such a result).
+ * 3. suppress_sql adds the suppressions of results whose provider error the
+ *    catalogue marks "suppress" (provider_unsubscribed for Twilio 21610,
+ *    bounce for a number out of service; only when a batch has one).
  */
 static const char *const result_sql =
 	"WITH r AS ("
@@ -115,17 +117,19 @@ static const char *const event_sql =
 	"       (business_id, communication_id, event, status, attempt, source, detail, payload)"
 	"SELECT e.bid, e.cid, e.ev, e.st::flowcomm.communication_status, e.att, 'worker', e.det,"
 	"       jsonb_strip_nulls(jsonb_build_object('provider', e.prov, 'provider_message_id', e.pmid,"
-	"            'error_code', e.ecode, 'next_attempt_at', e.nxt))"
+	"            'error_code', e.ecode, 'next_attempt_at', e.nxt) || coalesce(e.info::jsonb, '{}'))"
 	"  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],"
-	"              $7::text[], $8::text[], $9::text[], $10::timestamptz[])"
-	"    AS e(bid, cid, ev, st, att, det, prov, pmid, ecode, nxt)";
+	"              $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])"
+	"    AS e(bid, cid, ev, st, att, det, prov, pmid, ecode, nxt, info)";
 
 static const char *const suppress_sql =
 	"INSERT INTO flowcomm.suppression (business_id, channel, contact, reason, source, detail)"
 	"SELECT DISTINCT ON (s.bid, s.ch, lower(s.contact))"
-	"       s.bid, s.ch, s.contact, 'provider_unsubscribed', 'twilio', s.emsg"
-	"  FROM (SELECT bid, ch::flowcomm.channel AS ch, contact, emsg"
-	"          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(bid, ch, contact, emsg)) s"
+	"       s.bid, s.ch, CASE WHEN s.ch = 'email' THEN lower(s.contact) ELSE s.contact END, s.reason, s.src,"
+	"       left(s.emsg, 500)"
+	"  FROM (SELECT bid, ch::flowcomm.channel AS ch, contact, emsg, reason, src"
+	"          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+	"            AS u(bid, ch, contact, emsg, reason, src)) s"
 	" ON CONFLICT DO NOTHING";
 
 static const char *outcome_name(FcJob *job);
@@ -371,12 +375,13 @@ run_statement(int worker_id, FcJob **jobs, int n)
 			en[8][e] = nul[10][i];
 			en[9][e] = !((strcmp(o, "retry") == 0 || strcmp(o, "uncertain_retry") == 0) && !next_null[i]);
 			ec[9][e] = en[9][e] ? (Datum) 0 : TimestampTzGetDatum(next_at[i]);
+			TEXT_OR_NULL(is_sent ? NULL : j->error_info, e, ec[10], en[10]);
 		}
 		if (n_events > 0)
 		{
 			Oid types[N_EVENT_ARGS] = {
 				UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
-				TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID};
+				TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
 
 			eargs[0] = array_of(ec[0], en[0], n_events, UUIDOID);
 			eargs[1] = array_of(ec[1], en[1], n_events, UUIDOID);
@@ -386,13 +391,14 @@ run_statement(int worker_id, FcJob **jobs, int n)
 			for (int k = 5; k <= 8; k++)
 				eargs[k] = array_of(ec[k], en[k], n_events, TEXTOID);
 			eargs[9] = array_of(ec[9], en[9], n_events, TIMESTAMPTZOID);
+			eargs[10] = array_of(ec[10], en[10], n_events, TEXTOID);
 			keep_plan(&event_plan, event_sql, N_EVENT_ARGS, types);
 			if (SPI_execute_plan(event_plan, eargs, NULL, false, 0) != SPI_OK_INSERT)
 				return false;
 		}
 	}
 
-	/* provider_unsubscribed suppressions of messages this batch failed */
+	/* suppressions called for by the provider errors of messages this batch failed */
 	for (int i = 0; i < n; i++)
 		if (c_matched[i] && jobs[i]->suppress)
 			n_suppress++;
@@ -402,7 +408,8 @@ run_statement(int worker_id, FcJob **jobs, int n)
 		Datum *sc[N_SUPPRESS_ARGS];
 		bool  *sn[N_SUPPRESS_ARGS];
 		int	   e = 0;
-		Oid	   types[N_SUPPRESS_ARGS] = {UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		Oid	   types[N_SUPPRESS_ARGS] = {UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+										 TEXTARRAYOID, TEXTARRAYOID};
 
 		for (int k = 0; k < N_SUPPRESS_ARGS; k++)
 		{
@@ -417,6 +424,9 @@ run_statement(int worker_id, FcJob **jobs, int n)
 			TEXT_OR_NULL(s_channel[i], e, sc[1], sn[1]);
 			TEXT_OR_NULL(s_contact[i], e, sc[2], sn[2]);
 			TEXT_OR_NULL(jobs[i]->error_message, e, sc[3], sn[3]);
+			TEXT_OR_NULL(jobs[i]->suppress_reason ? jobs[i]->suppress_reason : "provider_unsubscribed", e, sc[4],
+						 sn[4]);
+			TEXT_OR_NULL(fc_provider_names[jobs[i]->provider], e, sc[5], sn[5]);
 			e++;
 		}
 		sargs[0] = array_of(sc[0], sn[0], n_suppress, UUIDOID);
@@ -514,6 +524,9 @@ count_results(int worker_id, FcJob **jobs, int n)
 				break;
 			case FC_OUT_DEAD:
 			case FC_OUT_FAILED:
+				/* a dead letter is also a failure */
+				if (jobs[i]->outcome == FC_OUT_DEAD)
+					pg_atomic_fetch_add_u64(&k->dead, 1);
 				pg_atomic_fetch_add_u64(&k->failed, 1);
 				pg_atomic_fetch_add_u64(&w->failed, 1);
 				break;

@@ -83,4 +83,6 @@ for r in json.load(sys.stdin):
 step "History, one timeline and the stats"
 psql_demo -f "$FC_REPO/test/fixtures/demo_report.sql"
 [ -f "$FC_REPO/test/fixtures/demo_more.sh" ] && . "$FC_REPO/test/fixtures/demo_more.sh"
+step "Prometheus series the exporter serves (monitoring/postgres_exporter/queries.yaml; excerpt)"
+. "$FC_REPO/test/fixtures/demo_monitoring.sh"
 step "Done (the cluster and simulator are removed now)"

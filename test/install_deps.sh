@@ -8,11 +8,13 @@ set -e
 # (debootstrap --variant=minbase) lacks: procps for kill/pkill/ps in the
 # crash tests, perl for prove, ca-certificates for npm, nodejs/npm for the
 # bench contenders (make test runs the bench smoke), mount for the
-# disk-full test's tmpfs.
+# disk-full test's tmpfs, prometheus (promtool, the alert end-to-end test) and
+# prometheus-postgres-exporter for the monitoring tests.
 PACKAGES="make gcc postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libssl-dev \
 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libmicrohttpd-dev curl jq \
 python3 openssl perl procps mount ca-certificates git \
-lcov cppcheck clang clang-format-14 valgrind"
+lcov cppcheck clang clang-format-14 valgrind \
+prometheus prometheus-postgres-exporter"
 [ -n "$FLOWCOMM_EXTRA_PACKAGES" ] && PACKAGES="$PACKAGES $FLOWCOMM_EXTRA_PACKAGES"
 
 missing=""

@@ -90,6 +90,21 @@ function pidJiffies(pid) {
 const HZ = 100;   // USER_HZ on Linux
 function snap() { return { t: performance.now(), busy: busyJiffies(), sim: pidJiffies(SIM_PID), self: pidJiffies(process.pid) }; }
 function emit(o) { process.stdout.write(JSON.stringify(o) + '\n'); }
+
+// Write counters (bench/walsnap.sql): WAL position and index entries written
+// so far.  Taken after the writers are idle (statistics are published within
+// 1 s) or gone; walFields turns two snapshots into per-run JSON fields.
+const WALSNAP = fs.readFileSync(__dirname + '/../walsnap.sql', 'utf8');
+async function dbSnap() {
+	const { Client } = require('pg');
+	await sleep(1000 * parseFloat(process.env.BENCH_SNAP_WAIT || '1.2'));
+	const c = new Client({ connectionString: DB });
+	await c.connect();
+	const r = (await c.query(WALSNAP)).rows[0];
+	await c.end();
+	return { wal: Number(r.wal), ix: Number(r.ix) };
+}
+function walFields(a, b, n) { return { wal_bytes: b.wal - a.wal, index_entries: b.ix - a.ix, wal_n: n }; }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- HTTP
@@ -222,6 +237,14 @@ async function drain() {
 			await c.query('SELECT pg_reload_conf()');
 		};
 		cleanup = async () => { await c.end(); };
+		// the workers publish their table statistics when they exit
+		var workersGone = async () => {
+			for (let i = 0; i < 200; i++) {
+				const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'flowcomm worker'`);
+				if (r.rows[0].n === 0) return;
+				await sleep(50);
+			}
+		};
 		var startWork = async () => {
 			await c.query(`ALTER SYSTEM SET flowcomm.worker_synchronous_commit = ${syncCommit}`);
 			await c.query(`ALTER SYSTEM SET flowcomm.workers_per_database = ${W}`);
@@ -261,6 +284,16 @@ async function drain() {
 		};
 	} else throw new Error('unknown contender ' + contender);
 
+	// Same start for every contender: a checkpoint, so every contender's
+	// first change of a page pays its full-page image in the window.
+	{
+		const { Client } = require('pg');
+		const c = new Client({ connectionString: DB });
+		await c.connect();
+		await c.query('CHECKPOINT');
+		await c.end();
+	}
+	const w0 = await dbSnap();
 	const simBase = await simTotal();
 	const t0 = snap();
 	const simStart = simBase;
@@ -309,13 +342,15 @@ async function drain() {
 		first = end - secs * 1000;
 	}
 	await stop();
+	if (typeof workersGone === 'function') await workersGone();
+	const w1 = await dbSnap();
 	await cleanup();
 	await pool.close();
 	if (SERIES) fs.writeFileSync(SERIES, series.map(([t, n, r, a]) => `${((t - first) / 1000).toFixed(3)} ${n}${r !== undefined ? ' ' + r + ' ' + a : ''}`).join('\n') + '\n');
 	emit({ contender, config, mode, n: N, done, failed, capped: timedOut, seconds: secs, ...extra,
 		in_flight_max: ifMax, in_flight_avg: ifN ? ifSum / ifN : 0,
 		rate: done / secs, busy_cpu_s: (t1.busy - t0.busy) / HZ, sim_cpu_s: (t1.sim - t0.sim) / HZ,
-		self_cpu_s: (t1.self - t0.self) / HZ, sim_requests: simEnd - simStart });
+		self_cpu_s: (t1.self - t0.self) / HZ, sim_requests: simEnd - simStart, ...walFields(w0, w1, done) });
 }
 
 function quietLogger() {
@@ -359,6 +394,7 @@ async function enqueue() {
 	// for --seconds S (like pgbench -T), else for --n N messages
 	const S = parseFloat(args.seconds || '0');
 	let next = 0;
+	const w0 = await dbSnap();
 	const t0 = snap();
 	const until = t0.t + S * 1000;
 	await Promise.all(Array.from({ length: conns }, async () => {
@@ -366,10 +402,11 @@ async function enqueue() {
 	}));
 	const t1 = snap();
 	const count = S ? next - conns : N;
+	const w1 = await dbSnap();
 	await close();
 	const secs = (t1.t - t0.t) / 1000;
 	emit({ contender, mode, conns, n: count, seconds: secs, rate: count / secs, busy_cpu_s: (t1.busy - t0.busy) / HZ,
-		sim_cpu_s: (t1.sim - t0.sim) / HZ });
+		sim_cpu_s: (t1.sim - t0.sim) / HZ, ...walFields(w0, w1, count) });
 }
 
 async function bulk() {
@@ -388,13 +425,15 @@ async function bulk() {
 	const msgs = [];
 	for (let i = 0; i < N; i++) msgs.push(smallMessage(i));
 	await addAll(msgs.slice(0, 10));   // warm up
+	const w0 = await dbSnap();
 	const t0 = snap();
 	await addAll(msgs);                // one call
 	const t1 = snap();
+	const w1 = await dbSnap();
 	await close();
 	const secs = (t1.t - t0.t) / 1000;
 	emit({ contender, mode, n: N, seconds: secs, rate: N / secs, busy_cpu_s: (t1.busy - t0.busy) / HZ,
-		sim_cpu_s: (t1.sim - t0.sim) / HZ });
+		sim_cpu_s: (t1.sim - t0.sim) / HZ, ...walFields(w0, w1, N) });
 }
 
 // ---------------------------------------------------------------- flowcomm: steady-load latency
@@ -512,6 +551,7 @@ COMMIT;
 	const runner = await run({ connectionString: DB, concurrency: 256, maxPoolSize: 20, noHandleSignals: true,
 		preset: { worker: { localQueue: { size: 1000 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
 		logger: quietLogger(), taskList: { send: async (m) => { await post(m); handled++; } } });
+	const w0 = await dbSnap();
 	const b0 = busyJiffies(), s0 = pidJiffies(SIM_PID);
 	const u = new URL(DB);
 	const pg = spawn(args.pgbench, ['-n', '-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres',
@@ -527,6 +567,7 @@ COMMIT;
 	}
 	const b1 = busyJiffies(), s1 = pidJiffies(SIM_PID);
 	await runner.stop();
+	const w1 = await dbSnap();
 	const reqs = JSON.parse(await (await request(`${SIM}/_sim/requests?since=${since}&limit=10000000`)).body.text());
 	const ids = [], ts = [];
 	for (const r of reqs) {
@@ -548,7 +589,7 @@ COMMIT;
 	emit({ contender: 'graphile', config: 'tuned', mode: 'latency', n: Number(x.n), handled, pgbench_rc: rc,
 		offered_rate: Number(args.rate), rate: tps ? Number(tps[1]) : 0,
 		arrive_p50_ms: x.arrive && x.arrive[0], arrive_p95_ms: x.arrive && x.arrive[1], arrive_p99_ms: x.arrive && x.arrive[2],
-		arrive_max_ms: x.arrive_max, busy_cpu_s: (b1 - b0) / 100, sim_cpu_s: (s1 - s0) / 100 });
+		arrive_max_ms: x.arrive_max, busy_cpu_s: (b1 - b0) / 100, sim_cpu_s: (s1 - s0) / 100, ...walFields(w0, w1, handled) });
 	await pool.close();
 }
 

@@ -6,8 +6,10 @@
 #    Business C queues N urgent SMS with one send_bulk (its urgent allowance
 #    raised by the platform admin); once C drains at the account's rate,
 #    business D sends PROBES single invoices (flowcomm.send), GAP s apart.
-#    For each, the time from D's commit to the simulator's arrival
-#    timestamp; the bound is one token interval (1/RATE) plus 1 s.
+#    For each, the time from D's send call (before psql starts, so it
+#    includes the client's start and the commit: an upper bound) to the
+#    simulator's arrival timestamp, and from just after the commit; the bound
+#    is one token interval (1/RATE) plus 1 s.
 # 2. The cost of fairness on the plain drain: bench/drain/run.sh (DRAIN_N
 #    messages over 100 businesses, rate limits off) on this tree and on the
 #    0.2.0 tree (git archive of BASE, built in a temporary directory), one
@@ -56,9 +58,11 @@ SQL
 	i=1
 	while [ "$i" -le "$PROBES" ]; do
 		t0=$(python3 -c 'import time; print(int(time.time() * 1e6))')
-		fc_psql -d flowcomm_fair -Atq -c "SET flowcomm.business_id = '$D'" -c "SELECT flowcomm.send('{\"channel\": \"sms\",
-			\"type\": \"invoice\", \"recipientContact\": \"+1666000000$i\", \"content\": \"Invoice $i is ready\"}') IS NOT NULL" >/dev/null
-		echo "$i $t0" >>"$FC_TMP/probes"
+		# each -c commits on its own: the last one reads the clock just after the send's commit
+		tc=$(fc_psql -d flowcomm_fair -Atq -c "SET flowcomm.business_id = '$D'" -c "SELECT flowcomm.send('{\"channel\": \"sms\",
+			\"type\": \"invoice\", \"recipientContact\": \"+1666000000$i\", \"content\": \"Invoice $i is ready\"}') IS NOT NULL" \
+			-c "SELECT (extract(epoch FROM clock_timestamp()) * 1e6)::bigint" | tail -1)
+		echo "$i $t0 $tc" >>"$FC_TMP/probes"
 		sleep "$GAP"
 		i=$((i + 1))
 	done
@@ -75,9 +79,11 @@ for r in reqs:
         k = r['body'].split('%2B1666000000')[1].split('&')[0]
         arr.setdefault(k, r['ts_us'])
 waits = []
+after = []
 for line in open(sys.argv[2]):
-    i, t0 = line.split()
+    i, t0, tc = line.split()
     waits.append((arr[i] - int(t0)) / 1e6 if i in arr else float('inf'))
+    after.append((arr[i] - int(tc)) / 1e6 if i in arr else float('inf'))
 c = sorted(r['ts_us'] for r in reqs if r['provider'] == 'twilio' and '%2B1555' in r['body'])
 c = [x for x in c if x >= c[0] + 2e6] if c else c  # after the first burst
 crate = (len(c) - 1) / ((c[-1] - c[0]) / 1e6) if len(c) > 1 else 0
@@ -85,6 +91,9 @@ bound = 1 / rate + 1
 ws = sorted(waits)
 print("fairness: D's invoice commit -> provider arrival over %d probes: median %.3f s, max %.3f s (bound 1/rate + 1 s = %.2f s): %s"
       % (len(ws), ws[len(ws) // 2], ws[-1], bound, 'met' if ws[-1] <= bound else 'MISSED'))
+print("fairness: each probe (s, from the send call, psql start included): " + " ".join("%.3f" % w for w in waits))
+print("fairness: each probe (s, from just after its commit; negative: sent before psql read the clock): "
+      + " ".join("%.3f" % w for w in after))
 print("fairness: C sent %s of %s meanwhile, shared account at %.1f/s (limit %.0f/s)" % (sys.argv[4], sys.argv[5], crate, rate))
 PY
 	fc_teardown

@@ -11,3 +11,6 @@ INSERT INTO flowcomm.provider_account (business_id, provider, twilio_account_sid
                                        sms_from, whatsapp_from, messenger_page_id)
 VALUES (:'bid', 'twilio', 'AC0123456789abcdef0123456789abcdef', 'bench-token', '+15005550006', '+14155238886', '1234567890')
 ON CONFLICT DO NOTHING;
+-- the pgbench ceiling of the send target (bench/flowcomm/ceiling.pgbench)
+CREATE TABLE IF NOT EXISTS bench_ceiling (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                                          created_at timestamptz NOT NULL DEFAULT now(), payload jsonb NOT NULL);

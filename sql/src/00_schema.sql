@@ -49,9 +49,12 @@ CREATE FUNCTION flowcomm.uuid_v7() RETURNS uuid
 LANGUAGE C VOLATILE PARALLEL SAFE AS 'MODULE_PATHNAME', 'flowcomm_uuid_v7';
 COMMENT ON FUNCTION flowcomm.uuid_v7() IS 'Time-ordered UUID (RFC 9562 version 7) used for every flowcomm id';
 
+-- Only immutable calls in the body (the epoch of an interval, not of a
+-- timestamptz, whose extract is stable), so the planner inlines it: as a
+-- called SQL function it cost 0.05 ms per send (check_send_quota).
 CREATE FUNCTION flowcomm.uuid_v7_at(ts timestamptz) RETURNS uuid
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-	SELECT (lpad(to_hex((extract(epoch FROM ts) * 1000)::bigint), 12, '0') || '70008000000000000000')::uuid
+	SELECT (lpad(to_hex((extract(epoch FROM ts - 'epoch'::timestamptz) * 1000)::bigint), 12, '0') || '70008000000000000000')::uuid
 $$;
 COMMENT ON FUNCTION flowcomm.uuid_v7_at(timestamptz) IS 'Smallest UUIDv7 for an instant: partition bounds and id range scans by time';
 

@@ -355,7 +355,8 @@ BEGIN
 		PERFORM invalid('subject', 'is required for email');
 	END IF;
 
-	block := delivery_block(b, c.recipient_type, c.recipient_id, c.channel, c.recipient_contact);
+	block := coalesce(delivery_block(b, c.recipient_type, c.recipient_id, c.channel, c.recipient_contact),
+					  unsubscribe_block(b, c.channel, c.recipient_contact, c.type));	-- 58_unsubscribe.sql
 	IF block IS NOT NULL THEN
 		RAISE EXCEPTION 'cannot send to %: %', c.recipient_contact, block
 			USING ERRCODE = 'PT409', HINT = 'the recipient''s preferences or a suppression forbid this channel';
@@ -615,7 +616,8 @@ BEGIN
 							WHEN m.ch = 'sms' AND NOT p.sms_enabled THEN 'recipient disabled sms'
 							WHEN m.ch = 'whatsapp' AND NOT p.whatsapp_enabled THEN 'recipient disabled whatsapp'
 							WHEN m.ch = 'messenger' AND NOT p.messenger_enabled THEN 'recipient disabled messenger' END,
-					   CASE WHEN s.id IS NOT NULL THEN format('%s is suppressed for %s (%s)', m.contact, m.ch, s.reason) END) AS block,
+					   CASE WHEN s.id IS NOT NULL THEN format('%s is suppressed for %s (%s)', m.contact, m.ch, s.reason) END,
+					   CASE WHEN u.id IS NOT NULL THEN format('%s unsubscribed from %s on %s (%s)', m.contact, m.typ, m.ch, u.source) END) AS block,
 				   -- A probe, not a join: only keyed elements pay for it, and
 				   -- the plan does not depend on how many keyed rows exist.
 				   CASE WHEN m.r ? 'idempotencyKey' THEN
@@ -625,6 +627,9 @@ BEGIN
 			  LEFT JOIN communication_preference p ON p.business_id = b AND p.entity_type = m.rtype AND p.entity_id = m.rid
 			  LEFT JOIN suppression s ON s.business_id = b AND s.channel = m.ch::channel AND lower(s.contact) = lower(m.contact)
 									 AND s.lifted_at IS NULL
+			  -- per-type opt-outs (58_unsubscribe.sql), as unsubscribe_block
+			  LEFT JOIN unsubscribe u ON u.business_id = b AND u.channel = m.ch::channel AND lower(u.contact) = lower(m.contact)
+									 AND u.type = m.typ::communication_type AND u.lifted_at IS NULL
 			  LEFT JOIN dup ON dup.key = m.r ->> 'idempotencyKey'
 		), n AS (
 			SELECT d.*, CASE WHEN block IS NULL AND prior_id IS NULL AND coalesce(first_i = i, true) THEN uuid_v7() END AS id FROM d

@@ -164,25 +164,18 @@ END
 $$;
 COMMENT ON FUNCTION flowcomm.render_with(uuid, flowcomm.channel, text, text, text, jsonb) IS 'Render a subject/body pair for a channel (HTML escaping for email, none for text channels) with the business partials; 22023 naming missing variables';
 
--- render_for_send: resolve and render the template of a send request.
+-- render_for_send: resolve and render the template of a send request.  In C
+-- (src/send_template.c) with a per-backend cache of resolved templates,
+-- dropped on any change of the tables resolution reads
+-- (36_template_cache.sql); partials, missing variables, unknown templates
+-- and templates of another channel go through resolve_template and
+-- render_with as before, so their errors are unchanged.
 CREATE FUNCTION flowcomm.render_for_send(b uuid, p_channel flowcomm.channel, p_id uuid, p_code text, p_locale text,
 										 vars jsonb)
 RETURNS TABLE (template_id uuid, template_code text, locale text, subject text, body text, body_text text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, flowcomm, pg_temp AS $$
-DECLARE
-	t record;
-	r record;
-BEGIN
-	SELECT * INTO t FROM resolve_template(b, p_channel, p_id, p_code, p_locale);
-	IF t.channel <> p_channel THEN
-		PERFORM invalid('templateId', format('template %s is not a %s template', p_id, p_channel));
-	END IF;
-	SELECT * INTO r FROM render_with(b, p_channel, coalesce(p_locale, t.locale), t.subject_template,
-									 t.body_template, vars);
-	RETURN QUERY SELECT t.id, t.code, t.locale, r.subject, r.body, r.body_text;
-END
-$$;
+LANGUAGE C STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp
+AS 'MODULE_PATHNAME', 'flowcomm_render_for_send';
 COMMENT ON FUNCTION flowcomm.render_for_send(uuid, flowcomm.channel, uuid, text, text, jsonb) IS 'Internal: resolve a template by id or code and render it for a send';
 
 -- check_template_source: compiles, and uses only declared variables.

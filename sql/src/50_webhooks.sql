@@ -101,6 +101,9 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN false;
 	END IF;
+	IF p_source IN ('sendgrid', 'twilio') THEN
+		PERFORM monitor_webhook_note(p_source, 'applied');  -- 90_monitoring.sql
+	END IF;
 	-- The row lock taken here serialises concurrent events of one message;
 	-- the CASEs see the latest committed status.
 	UPDATE communication m SET
@@ -203,16 +206,12 @@ BEGIN
 		WHEN 'delivered' THEN st := 'delivered';
 		WHEN 'open' THEN st := 'opened';
 		WHEN 'click' THEN st := 'clicked';
-		WHEN 'bounce' THEN
-			st := 'bounced';
-			reason := 'bounce';
-		WHEN 'dropped' THEN
-			st := 'failed';
-			reason := 'dropped';
-		WHEN 'spamreport' THEN reason := 'spamreport';
-		WHEN 'unsubscribe', 'group_unsubscribe' THEN reason := 'unsubscribe';
-		ELSE st := NULL;		-- processed, deferred, group_resubscribe, ...: event only
+		WHEN 'bounce' THEN st := 'bounced';
+		WHEN 'dropped' THEN st := 'failed';
+		ELSE st := NULL;		-- processed, deferred, spamreport, unsubscribes, ...: event (and suppression) only
 	END CASE;
+	-- Which events suppress the address: 58_unsubscribe.sql.
+	reason := sendgrid_suppression_reason(ev);
 	IF kind IN ('bounce', 'dropped') THEN
 		err_code := coalesce(left(ev ->> 'status', 64), kind);
 		err_msg := coalesce(ev ->> 'reason', ev ->> 'response', kind);
@@ -225,6 +224,14 @@ BEGIN
 	IF reason IS NOT NULL THEN
 		PERFORM suppress(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact), reason,
 						 'sendgrid', concat_ws(': ', kind, coalesce(err_msg, ev ->> 'asm_group_id')));
+	ELSIF kind = 'group_unsubscribe' THEN
+		-- An unsubscribe group is one kind of mail: opt the address out of
+		-- this message's type, as a one-click unsubscribe does.
+		PERFORM unsubscribe_record(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact),
+								   c.type, 'sendgrid', concat_ws(': ', 'group_unsubscribe', ev ->> 'asm_group_id'), c.id);
+	ELSIF kind = 'group_resubscribe' THEN
+		PERFORM unsubscribe_resubscribe(c.business_id, 'email', coalesce(nullif(ev ->> 'email', ''), c.recipient_contact),
+										c.type, 'sendgrid', concat_ws(': ', 'group_resubscribe', ev ->> 'asm_group_id'));
 	END IF;
 	RETURN 'applied';
 END
@@ -245,6 +252,7 @@ DECLARE
 	n_unmatched int := 0;
 	n_invalid int := 0;
 BEGIN
+	PERFORM monitor_webhook_note('sendgrid', 'received');  -- 90_monitoring.sql
 	PERFORM sendgrid_verify(payload, signature, ts);
 	BEGIN
 		events := payload::jsonb;
@@ -337,6 +345,7 @@ BEGIN
 	businesses := '{}';
 	via_default := false;
 	IF nullif(signature, '') IS NULL THEN
+		PERFORM monitor_webhook_note('twilio', 'rejected_signature');
 		RAISE EXCEPTION 'twilio signature is missing'
 			USING ERRCODE = 'insufficient_privilege', DETAIL = 'The request has no X-Twilio-Signature header.';
 	END IF;
@@ -366,6 +375,7 @@ BEGIN
 		PERFORM twilio_signature_valid(p_url, names, vals, repeat('0', 32), signature);
 	END IF;
 	IF cardinality(businesses) = 0 AND NOT via_default THEN
+		PERFORM monitor_webhook_note('twilio', 'rejected_signature');
 		RAISE EXCEPTION 'twilio signature does not verify'
 			USING ERRCODE = 'insufficient_privilege',
 				  DETAIL = format('Checked against the URL %s.', left(p_url, 300)),
@@ -398,11 +408,16 @@ DECLARE
 	err text := twilio_param(names, vals, 'ErrorCode');
 	applied boolean;
 BEGIN
-	applied := apply_provider_event(c, 'twilio_' || raw_status, twilio_status_map(raw_status), p_occurred, 'twilio',
-									c.provider_message_id || ':' || raw_status, twilio_params_json(names, vals), err,
-									coalesce(twilio_param(names, vals, 'ErrorMessage'),
-											 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
-												  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
+	IF err IS NOT NULL AND twilio_status_map(raw_status) = 'failed' THEN
+		-- classified by the provider error catalogue (46_provider_errors.sql)
+		applied := twilio_status_error(c, raw_status, err, names, vals, p_occurred);
+	ELSE
+		applied := apply_provider_event(c, 'twilio_' || raw_status, twilio_status_map(raw_status), p_occurred, 'twilio',
+										c.provider_message_id || ':' || raw_status, twilio_params_json(names, vals), err,
+										coalesce(twilio_param(names, vals, 'ErrorMessage'),
+												 CASE WHEN err IS NOT NULL THEN 'Twilio error ' || err
+													  WHEN raw_status = 'canceled' THEN 'canceled at Twilio' END));
+	END IF;
 	IF applied AND twilio_param(names, vals, 'Price') ~ '^-?[0-9]{1,7}(\.[0-9]{1,5})?$' THEN
 		UPDATE communication m
 		   SET price = twilio_param(names, vals, 'Price')::numeric,
@@ -412,7 +427,7 @@ BEGIN
 	RETURN applied;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error, price); false for a replay';
+COMMENT ON FUNCTION flowcomm.twilio_status_event(flowcomm.communication, text[], text[], timestamptz) IS 'Internal: apply one authenticated Twilio status callback to its message (status map, error classified by the provider error catalogue, price); false for a replay';
 
 -- twilio_status_apply: a status callback as name/value arrays.
 CREATE FUNCTION flowcomm.twilio_status_apply(p_url text, names text[], vals text[], signature text) RETURNS jsonb
@@ -441,6 +456,7 @@ BEGIN
 		INSERT INTO provider_event_pending (provider, provider_message_id, dedupe_key, names, vals, businesses, via_default)
 		VALUES ('twilio', sid, sid || ':' || raw_status, names, vals, v.businesses, v.via_default)
 		ON CONFLICT (provider_message_id, dedupe_key) DO NOTHING;
+		PERFORM monitor_webhook_note('twilio', 'deferred');
 		RETURN jsonb_build_object('matched', false, 'pending', true, 'messageSid', sid);
 	END IF;
 	-- A business's own token vouches only for its own messages.
@@ -503,6 +519,7 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	f record;
 BEGIN
+	PERFORM monitor_webhook_note('twilio', 'received');  -- 90_monitoring.sql
 	IF body IS NULL THEN
 		PERFORM invalid('body', 'is required');
 	END IF;
@@ -642,13 +659,14 @@ BEGIN
 		SELECT b, id, 'suppressed', 'suppressed', 'twilio', format('recipient replied %s (%s)', kw, p_sid)
 		  FROM marked;
 	ELSIF p_action = 'opt_in' THEN
-		-- Lift only what a STOP reply did: bounces and admin suppressions stay.
+		-- Lift only what a STOP did (a STOP reply, or Twilio's 21610 for a STOP
+		-- it received): bounces and admin suppressions stay.
 		UPDATE suppression s
 		   SET lifted_at = now(),
 			   lifted_by = format('twilio:%s', kw),
 			   detail = concat_ws(' | ', s.detail, format('lifted by %s reply (%s)', kw, p_sid))
 		 WHERE s.business_id = b AND s.channel = p_channel AND lower(s.contact) = lower(p_contact)
-		   AND s.lifted_at IS NULL AND s.reason = 'stop_keyword';
+		   AND s.lifted_at IS NULL AND s.reason IN ('stop_keyword', 'provider_unsubscribed');
 		-- 0.2.0 also opted the whole record out on a STOP: undo that too.
 		UPDATE communication_preference p
 		   SET opted_out_at = NULL, opted_out_reason = NULL, updated_at = now()

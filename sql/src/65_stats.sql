@@ -74,6 +74,7 @@ BEGIN
 		'avgSecondsToDelivered', round(a.avg_to_delivered::numeric, 3),
 		'p95SecondsToDelivered', round(a.p95_to_delivered::numeric, 3),
 		'cost', a.cost, 'costUnit', a.cost_unit,
+		'topFailureReasons', failure_reasons(b, v_from, v_to, v_channel),
 		-- Every figure above is over outbound messages; say so, since
 		-- history lists inbound replies too.
 		'direction', 'outbound', 'inboundCounted', false)

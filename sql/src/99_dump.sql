@@ -11,6 +11,8 @@ DECLARE
 BEGIN
 	FOR t IN SELECT c.oid FROM pg_class c
 			  WHERE c.relnamespace = 'flowcomm'::regnamespace AND c.relkind = 'r' AND c.relname <> 'system_template'
+				-- monitor_* hold derived counts and rollups (90_monitoring.sql): rebuilt, never dumped
+				AND c.relname NOT LIKE 'monitor\_%'
 			  ORDER BY c.relname
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(t, '');

@@ -1,7 +1,7 @@
 -- Security: tenant isolation per table and role, secrets, pinned
 -- search_path against hostile objects in public, superuser-only settings.
 BEGIN;
-SELECT plan(72);
+SELECT plan(74);
 
 -- Two businesses with traffic in every tenant table.
 SET LOCAL flowcomm.business_id = 'b0000000-0000-0000-0000-0000000005a1';
@@ -284,6 +284,17 @@ SELECT is(pg_temp.try(who, setup, probe), want, format('identity %s: %s (%s)', n
 -- SET SESSION AUTHORIZATION and set_config('session_authorization') need a
 -- superuser login; ALTER ROLE ... SET role and PGOPTIONS -c role= are SET ROLE
 -- at login (cases 3-7).  test/t/82_identity_login.sh tries them as real logins.
+
+-- The checklist's role rules (docs/schema.md): no risk for the plain bound roles above; a CREATEROLE role one of
+-- them can become is reported (it could GRANT itself flowcomm_service).
+SELECT is_empty($$SELECT * FROM flowcomm.tenant_role_risks() WHERE role_name LIKE 'fc\_ident\_%'$$,
+	'tenant_role_risks: the bound roles of these tests break no checklist rule');
+CREATE ROLE fc_ident_risky NOLOGIN CREATEROLE BYPASSRLS;
+GRANT fc_ident_risky TO fc_ident_a;
+SELECT results_eq($$SELECT role_name::text COLLATE "default", risk COLLATE "default" FROM flowcomm.tenant_role_risks() WHERE role_name LIKE 'fc\_ident\_%'$$,
+	$$VALUES ('fc_ident_a', 'can SET ROLE fc_ident_risky, BYPASSRLS: row-level security does not apply'),
+	         ('fc_ident_a', 'can SET ROLE fc_ident_risky, CREATEROLE: can grant itself flowcomm_service or flowcomm_platform_admin')$$,
+	'tenant_role_risks: a bound role that can become a CREATEROLE / BYPASSRLS role is reported');
 
 SELECT * FROM finish();
 ROLLBACK;

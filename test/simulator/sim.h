@@ -189,6 +189,9 @@ typedef struct SimFaultDecision
 	int			retry_after;
 	int			delay_ms;		/* delay before answering (stall or delay) */
 	bool		stalled;
+	int			code;			/* Twilio error code of a scripted error, 0: default */
+	char		message[256];	/* its message ("": the provider's default) */
+	char		field[128];		/* Sendgrid errors[].field */
 } SimFaultDecision;
 
 extern void sim_faults_init(int default_delay_ms);
@@ -197,6 +200,8 @@ extern size_t sim_faults_max_body(int provider);
 extern void sim_faults_decide(int provider, SimFaultDecision *d);
 extern bool sim_faults_configure(const char *json, size_t len, SimBuf *err);
 extern void sim_faults_describe(SimBuf *out);
+extern void sim_faults_answer(int provider, const SimFaultDecision *d, SimResult *res);
+extern bool sim_faults_recipient(int provider, const char *to, SimResult *res);
 
 /* ---------------- sim_control.c ---------------- */
 

@@ -3,8 +3,11 @@
  * sim_faults.c
  *	  Fault injection of flowcomm-sim: per-route configuration set through
  *	  POST /_sim/faults (random 5xx, 429 with Retry-After, delays, stalls,
- *	  dropped connections, body size limit) and deterministic scripts whose
- *	  steps are consumed one per incoming provider request.
+ *	  dropped connections, body size limit), deterministic scripts whose
+ *	  steps are consumed one per incoming provider request, and provider
+ *	  error rules for one recipient ("errors"): each answers a given Twilio
+ *	  error code or Sendgrid errors[] entry, in the providers' own shapes,
+ *	  for that recipient's next N sends.
  *
  * When no fault is configured the request path reads one atomic flag and
  * takes no lock.
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim.h"
 
@@ -31,14 +35,35 @@ typedef struct FaultCfg
 	long long max_body_bytes;
 } FaultCfg;
 
+/* a provider error to answer: Twilio code/message, Sendgrid message/field */
+typedef struct ErrorSpec
+{
+	int	 code; /* Twilio error code; 0: the status's default */
+	char message[256];
+	char field[128];
+} ErrorSpec;
+
 typedef struct ScriptStep
 {
-	int	 status; /* 0: normal processing */
-	int	 retry_after;
-	bool drop;
-	int	 delay_ms;
-	int	 stall_ms;
+	int		  status; /* 0: normal processing */
+	int		  retry_after;
+	bool	  drop;
+	int		  delay_ms;
+	int		  stall_ms;
+	ErrorSpec err;
 } ScriptStep;
+
+/* "errors": answer a provider error to one recipient, count times (-1: always) */
+typedef struct ErrorRule
+{
+	char	  to[256];
+	int		  status;
+	int		  retry_after;
+	int		  count;
+	ErrorSpec err;
+} ErrorRule;
+
+#define MAX_ERROR_RULES 64
 
 typedef struct Script
 {
@@ -52,6 +77,8 @@ typedef struct Script
 static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
 static FaultCfg		   cfg[SIM_NPROVIDERS];
 static Script		   scripts[SIM_NPROVIDERS + 1];
+static ErrorRule	   rules[SIM_NPROVIDERS][MAX_ERROR_RULES];
+static int			   n_rules[SIM_NPROVIDERS];
 static uint64_t		   rng_state;
 static uint64_t		   rng_seed;
 static int			   cli_delay_ms;
@@ -90,6 +117,9 @@ update_active(void)
 			active = true;
 	for (int i = 0; i <= SIM_NPROVIDERS; i++)
 		if (scripts[i].next < scripts[i].n)
+			active = true;
+	for (int i = 0; i < SIM_NPROVIDERS; i++)
+		if (n_rules[i] > 0)
 			active = true;
 	atomic_store(&faults_active, active ? 1 : 0);
 }
@@ -140,6 +170,7 @@ sim_faults_reset(void)
 		cfg_default(&cfg[i]);
 	for (int i = 0; i <= SIM_NPROVIDERS; i++)
 		script_clear(&scripts[i]);
+	memset(n_rules, 0, sizeof(n_rules));
 	set_seed(1);
 	update_active();
 	pthread_mutex_unlock(&fault_lock);
@@ -193,6 +224,9 @@ sim_faults_decide(int provider, SimFaultDecision *d)
 			d->action = SIM_FAULT_ERROR;
 			d->status = st->status;
 			d->retry_after = st->retry_after;
+			d->code = st->err.code;
+			snprintf(d->message, sizeof(d->message), "%s", st->err.message);
+			snprintf(d->field, sizeof(d->field), "%s", st->err.field);
 		}
 		if (st->stall_ms > 0)
 		{
@@ -246,26 +280,82 @@ get_num(const SimJson *obj, const char *key, double lo, double hi,
 }
 
 static bool
-parse_script(const SimJson *arr, Script *out, SimBuf *err)
+get_str(const SimJson *obj, const char *key, char *out, size_t outlen, SimBuf *err)
+{
+	const SimJson *v = sim_json_get(obj, key);
+
+	out[0] = '\0';
+	if (v == NULL || v->type == SJ_NULL)
+		return true;
+	if (v->type != SJ_STR || v->len >= outlen)
+	{
+		sim_buf_printf(err, "\"%s\" must be a string of at most %zu bytes", key, outlen - 1);
+		return false;
+	}
+	memcpy(out, v->str, v->len + 1);
+	return true;
+}
+
+/* "code", "message", "field" of a script step or an error rule */
+static bool
+parse_error_spec(const SimJson *o, ErrorSpec *e, SimBuf *err)
+{
+	double code = 0;
+
+	if (!get_num(o, "code", 0, 99999999, &code, err) ||
+		!get_str(o, "message", e->message, sizeof(e->message), err) ||
+		!get_str(o, "field", e->field, sizeof(e->field), err))
+		return false;
+	e->code = (int) code;
+	return true;
+}
+
+/*
+ * The HTTP status a Twilio error code comes with when none is given:
+ * authentication 401, rate limits 429, the rest 400.
+ */
+static int
+status_for_code(int provider, int code)
+{
+	if (provider == SIM_TWILIO && code == 20003)
+		return 401;
+	if (provider == SIM_TWILIO && (code == 20429 || code == 63018))
+		return 429;
+	return 400;
+}
+
+static bool
+parse_script(const SimJson *arr, Script *out, int provider, SimBuf *err)
 {
 	int i = 0;
+	int n = 0;
 
 	if (arr->type != SJ_ARR)
 	{
 		sim_buf_puts(err, "\"script\" must be an array");
 		return false;
 	}
-	out->steps = calloc((size_t) arr->count + 1, sizeof(ScriptStep));
+	/* "repeat": N makes a step N steps */
+	for (const SimJson *e = arr->child; e != NULL; e = e->next)
+	{
+		double rep = 1;
+
+		if (e->type == SJ_OBJ && !get_num(e, "repeat", 1, 10000, &rep, err))
+			return false;
+		n += (int) rep;
+	}
+	out->steps = calloc((size_t) n + 1, sizeof(ScriptStep));
 	if (out->steps == NULL)
 		abort();
-	for (const SimJson *e = arr->child; e != NULL; e = e->next, i++)
+	for (const SimJson *e = arr->child; e != NULL; e = e->next)
 	{
 		ScriptStep	  *st = &out->steps[i];
 		const SimJson *drop = sim_json_get(e, "drop");
 		double		   status = 0,
 			   ra = 1,
 			   delay = 0,
-			   stall = 0;
+			   stall = 0,
+			   rep = 1;
 
 		if (e->type != SJ_OBJ)
 		{
@@ -275,13 +365,18 @@ parse_script(const SimJson *arr, Script *out, SimBuf *err)
 		if (!get_num(e, "status", 0, 599, &status, err) ||
 			!get_num(e, "retry_after", 0, 86400, &ra, err) ||
 			!get_num(e, "delay_ms", 0, 3600000, &delay, err) ||
-			!get_num(e, "stall_ms", 0, 3600000, &stall, err))
+			!get_num(e, "stall_ms", 0, 3600000, &stall, err) ||
+			!get_num(e, "repeat", 1, 10000, &rep, err) ||
+			!parse_error_spec(e, &st->err, err))
 			return false;
 		if (status != 0 && status < 100)
 		{
 			sim_buf_printf(err, "script[%d].status must be an HTTP status", i);
 			return false;
 		}
+		/* a bare error code answers with its usual status */
+		if (status == 0 && st->err.code != 0)
+			status = status_for_code(provider < 0 ? SIM_TWILIO : provider, st->err.code);
 		st->status = (int) status;
 		/* a 2xx status means "answer normally" */
 		if (st->status >= 200 && st->status < 300)
@@ -290,9 +385,55 @@ parse_script(const SimJson *arr, Script *out, SimBuf *err)
 		st->delay_ms = (int) delay;
 		st->stall_ms = (int) stall;
 		st->drop = drop != NULL && drop->type == SJ_BOOL && drop->b;
+		for (int k = 1; k < (int) rep; k++)
+			out->steps[i + k] = *st;
+		i += (int) rep;
 	}
 	out->n = i;
 	out->next = 0;
+	return true;
+}
+
+/* "errors": [{"to", "code"|"status", "message", "field", "count", "retry_after"}] */
+static bool
+parse_rules(const SimJson *arr, int provider, ErrorRule *out, int *n_out, SimBuf *err)
+{
+	int i = 0;
+
+	if (arr->type != SJ_ARR || arr->count > MAX_ERROR_RULES)
+	{
+		sim_buf_printf(err, "\"errors\" must be an array of at most %d rules", MAX_ERROR_RULES);
+		return false;
+	}
+	for (const SimJson *e = arr->child; e != NULL; e = e->next, i++)
+	{
+		ErrorRule *r = &out[i];
+		double	   status = 0,
+			   ra = 1,
+			   count = -1;
+
+		memset(r, 0, sizeof(*r));
+		if (e->type != SJ_OBJ || !get_str(e, "to", r->to, sizeof(r->to), err) || r->to[0] == '\0')
+		{
+			if (err->len == 0)
+				sim_buf_printf(err, "errors[%d] must be an object with a \"to\" recipient", i);
+			return false;
+		}
+		if (!get_num(e, "status", 300, 599, &status, err) ||
+			!get_num(e, "retry_after", 0, 86400, &ra, err) ||
+			!get_num(e, "count", -1, 1e9, &count, err) ||
+			!parse_error_spec(e, &r->err, err))
+			return false;
+		if (status == 0 && r->err.code == 0)
+		{
+			sim_buf_printf(err, "errors[%d] needs a \"code\" or a \"status\"", i);
+			return false;
+		}
+		r->status = status != 0 ? (int) status : status_for_code(provider, r->err.code);
+		r->retry_after = (int) ra;
+		r->count = (int) count;
+	}
+	*n_out = i;
 	return true;
 }
 
@@ -303,8 +444,11 @@ configure_one(const SimJson *o, SimBuf *err)
 	const SimJson *route = sim_json_get(o, "route");
 	const SimJson *script = sim_json_get(o, "script");
 	const SimJson *seed = sim_json_get(o, "seed");
+	const SimJson *errs = sim_json_get(o, "errors");
 	FaultCfg	   c;
 	Script		   sc = {0};
+	ErrorRule	   nr[MAX_ERROR_RULES];
+	int			   n_nr = 0;
 	double		   v;
 	int			   target;
 
@@ -348,7 +492,18 @@ configure_one(const SimJson *o, SimBuf *err)
 		return false;
 	c.max_body_bytes = (long long) v;
 	if (script != NULL && script->type != SJ_NULL &&
-		!parse_script(script, &sc, err))
+		!parse_script(script, &sc, target, err))
+	{
+		free(sc.steps);
+		return false;
+	}
+	if (errs != NULL && errs->type != SJ_NULL && target < 0)
+	{
+		free(sc.steps);
+		sim_buf_puts(err, "\"errors\" needs a \"route\" of \"sendgrid\" or \"twilio\"");
+		return false;
+	}
+	if (errs != NULL && errs->type != SJ_NULL && !parse_rules(errs, target, nr, &n_nr, err))
 	{
 		free(sc.steps);
 		return false;
@@ -371,12 +526,15 @@ configure_one(const SimJson *o, SimBuf *err)
 		for (int i = 0; i <= SIM_NPROVIDERS; i++)
 			script_clear(&scripts[i]);
 		scripts[SCRIPT_ANY] = sc;
+		memset(n_rules, 0, sizeof(n_rules));
 	}
 	else
 	{
 		cfg[target] = c;
 		script_clear(&scripts[target]);
 		scripts[target] = sc;
+		memcpy(rules[target], nr, sizeof(ErrorRule) * n_nr);
+		n_rules[target] = n_nr;
 	}
 	return true;
 }
@@ -421,9 +579,9 @@ describe_script(SimBuf *out, const Script *s)
 		const ScriptStep *st = &s->steps[i];
 
 		sim_buf_printf(out, "%s{\"status\":%d,\"retry_after\":%d,\"drop\":%s,"
-							"\"delay_ms\":%d,\"stall_ms\":%d}",
+							"\"delay_ms\":%d,\"stall_ms\":%d,\"code\":%d}",
 					   i > s->next ? "," : "", st->status, st->retry_after,
-					   st->drop ? "true" : "false", st->delay_ms, st->stall_ms);
+					   st->drop ? "true" : "false", st->delay_ms, st->stall_ms, st->err.code);
 	}
 	sim_buf_puts(out, "]");
 }
@@ -448,10 +606,147 @@ sim_faults_describe(SimBuf *out)
 					   c->retry_after, c->delay_ms, c->stall_pct, c->stall_ms,
 					   c->drop_pct, c->max_body_bytes);
 		describe_script(out, &scripts[i]);
-		sim_buf_puts(out, "}");
+		sim_buf_puts(out, ",\"errors\":[");
+		for (int k = 0; k < n_rules[i]; k++)
+		{
+			const ErrorRule *r = &rules[i][k];
+
+			sim_buf_puts(out, k > 0 ? ",{\"to\":" : "{\"to\":");
+			sim_buf_json_str_or_null(out, r->to);
+			sim_buf_printf(out, ",\"status\":%d,\"code\":%d,\"count\":%d}", r->status, r->err.code,
+						   r->count);
+		}
+		sim_buf_puts(out, "]}");
 	}
 	sim_buf_puts(out, ",\"*\":{\"script\":");
 	describe_script(out, &scripts[SCRIPT_ANY]);
 	sim_buf_puts(out, "}}");
 	pthread_mutex_unlock(&fault_lock);
+}
+
+/* ---------------- provider-shaped error answers ---------------- */
+
+/* Twilio's own message for the codes tests inject, else NULL */
+static const char *
+twilio_message(int code)
+{
+	static const struct
+	{
+		int			code;
+		const char *message;
+	} known[] = {
+		{20003, "Authentication Error - invalid username"},
+		{20429, "Too Many Requests"},
+		{21211, "The 'To' number is not a valid phone number."},
+		{21408, "Permission to send an SMS has not been enabled for the region indicated by the 'To' number."},
+		{21608, "The 'To' phone number provided is not yet verified for this account."},
+		{21610, "Attempt to send to unsubscribed recipient"},
+		{21614, "'To' number is not a valid mobile number"},
+		{30003, "Unreachable destination handset"},
+		{30005, "Unknown destination handset"},
+		{30006, "Landline or unreachable carrier"},
+		{30007, "Message filtered"},
+		{30008, "Unknown error"},
+		{63003, "Channel could not find To address"},
+		{63016, "Failed to send freeform message because you are outside the allowed window. If you are using "
+				"WhatsApp, please use a Message Template."},
+		{63018, "Rate limit exceeded for Channel"},
+		{63024, "Invalid message recipient"},
+		{63032, "We cannot send this message to this user because of a WhatsApp limitation."},
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].code == code)
+			return known[i].message;
+	return NULL;
+}
+
+static void
+answer(int provider, int status, int retry_after, const ErrorSpec *e, SimResult *res)
+{
+	if (provider == SIM_TWILIO && e->code != 0)
+	{
+		const char *msg = e->message[0] ? e->message : twilio_message(e->code);
+
+		sim_twilio_error(res, status, e->code, msg ? msg : "Error");
+		if (status == 429)
+			res->retry_after = retry_after > 0 ? retry_after : 1;
+	}
+	else if (provider == SIM_SENDGRID && e->message[0])
+	{
+		/* help anchor as Sendgrid forms it: message.<field without indexes> */
+		char   help[160] = "message";
+		size_t n = strlen(help);
+
+		for (const char *p = e->field; *p && n + 2 < sizeof(help); p++)
+		{
+			if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+			{
+				while (p[1] >= '0' && p[1] <= '9')
+					p++;
+				continue;
+			}
+			if (p == e->field)
+				help[n++] = '.';
+			help[n++] = *p;
+		}
+		help[n] = '\0';
+		sim_sendgrid_error(res, status, e->message, e->field[0] ? e->field : NULL, e->field[0] ? help : NULL);
+		if (status == 429)
+			res->retry_after = retry_after > 0 ? retry_after : 1;
+	}
+	else if (provider == SIM_SENDGRID)
+		sim_sendgrid_fault(res, status, retry_after);
+	else
+		sim_twilio_fault(res, status, retry_after);
+}
+
+/* the answer to a fault decision of SIM_FAULT_ERROR */
+void
+sim_faults_answer(int provider, const SimFaultDecision *d, SimResult *res)
+{
+	ErrorSpec e;
+
+	memset(&e, 0, sizeof(e));
+	e.code = d->code;
+	snprintf(e.message, sizeof(e.message), "%s", d->message);
+	snprintf(e.field, sizeof(e.field), "%s", d->field);
+	answer(provider, d->status, d->retry_after, &e, res);
+}
+
+/* does "to" name this recipient (the address with or without its channel scheme)? */
+static bool
+recipient_matches(const char *rule, const char *to)
+{
+	const char *colon = strchr(to, ':');
+
+	return strcasecmp(rule, to) == 0 || (colon != NULL && strcasecmp(rule, colon + 1) == 0);
+}
+
+/*
+ * sim_faults_recipient: when an "errors" rule of the route names this
+ * recipient, fill res with its provider error (consuming one of its count)
+ * and return true.
+ */
+bool
+sim_faults_recipient(int provider, const char *to, SimResult *res)
+{
+	bool found = false;
+
+	if (to == NULL || !atomic_load_explicit(&faults_active, memory_order_relaxed))
+		return false;
+	pthread_mutex_lock(&fault_lock);
+	for (int i = 0; i < n_rules[provider] && !found; i++)
+	{
+		ErrorRule *r = &rules[provider][i];
+
+		if (r->count == 0 || !recipient_matches(r->to, to))
+			continue;
+		answer(provider, r->status, r->retry_after, &r->err, res);
+		if (r->count > 0)
+			r->count--;
+		found = true;
+	}
+	pthread_mutex_unlock(&fault_lock);
+	return found;
 }

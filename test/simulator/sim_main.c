@@ -223,12 +223,7 @@ process(SimReq *req)
 		return MHD_NO;
 	}
 	if (d.action == SIM_FAULT_ERROR)
-	{
-		if (req->provider == SIM_SENDGRID)
-			sim_sendgrid_fault(&res, d.status, d.retry_after);
-		else
-			sim_twilio_fault(&res, d.status, d.retry_after);
-	}
+		sim_faults_answer(req->provider, &d, &res);
 	else
 		route_request(req, &res);
 

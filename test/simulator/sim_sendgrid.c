@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <microhttpd.h>
 
 #include "sim.h"
@@ -237,6 +238,43 @@ check_string_map(Validator *v, const SimJson *m, const char *field,
 			add_error(v, "Every custom_args value must be a string.", field, help);
 			return;
 		}
+}
+
+/*
+ * headers: an object of string values (v3 mail/send: "The key/value pairs
+ * must be strings ... These headers cannot be one of the reserved
+ * headers"); a value may not break the header it becomes.
+ */
+static void
+check_headers(Validator *v, const SimJson *h)
+{
+	static const char *const reserved[] = {
+		"x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type",
+		"content-transfer-encoding", "to", "from", "subject", "reply-to", "cc", "bcc", NULL};
+
+	if (h == NULL || h->type == SJ_NULL)
+		return;
+	if (h->type != SJ_OBJ)
+	{
+		add_error(v, "The headers parameter must be an object.", "headers", "message.headers");
+		return;
+	}
+	for (const SimJson *e = h->child; e != NULL; e = e->next)
+	{
+		if (e->type != SJ_STR || strpbrk(e->str, "\r\n") != NULL)
+		{
+			add_error(v, "Every headers value must be a string without line breaks.", "headers",
+					  "message.headers");
+			return;
+		}
+		for (int i = 0; reserved[i] != NULL; i++)
+			if (strlen(reserved[i]) == e->keylen && strncasecmp(e->key, reserved[i], e->keylen) == 0)
+			{
+				add_error(v, "The headers parameter may not contain a reserved header.", "headers",
+						  "message.headers");
+				return;
+			}
+	}
 }
 
 /* tracking_settings / mail_settings: objects of objects with boolean enable */
@@ -502,13 +540,18 @@ validate_mail(Validator *v, const SimJson *root)
 				   "message.tracking_settings");
 	check_settings(v, sim_json_get(root, "mail_settings"), "mail_settings",
 				   "message.mail_settings");
-	{
-		const SimJson *h = sim_json_get(root, "headers");
+	check_headers(v, sim_json_get(root, "headers"));
+}
 
-		if (h != NULL && h->type != SJ_OBJ && h->type != SJ_NULL)
-			add_error(v, "The headers parameter must be an object.", "headers",
-					  "message.headers");
-	}
+/* personalizations[0].to[0].email of a validated request */
+static const char *
+first_recipient(const SimJson *root)
+{
+	const SimJson *p = sim_json_get(root, "personalizations");
+	const SimJson *to = p && p->child ? sim_json_get(p->child, "to") : NULL;
+	const SimJson *email = to && to->child ? sim_json_get(to->child, "email") : NULL;
+
+	return email && email->type == SJ_STR ? email->str : NULL;
 }
 
 /* POST /v3/mail/send */
@@ -565,9 +608,9 @@ sim_sendgrid_send(SimReq *req, SimResult *res)
 	v.nerrors = 0;
 	sim_buf_puts(&v.out, "{\"errors\":[");
 	validate_mail(&v, root);
-	sim_arena_free(&arena);
 	if (v.nerrors > 0)
 	{
+		sim_arena_free(&arena);
 		sim_buf_puts(&v.out, "]}");
 		res->status = 400;
 		res->body = v.out;
@@ -575,6 +618,13 @@ sim_sendgrid_send(SimReq *req, SimResult *res)
 		return;
 	}
 	sim_buf_free(&v.out);
+	/* an injected error for the first recipient ("errors" fault rule) */
+	if (sim_faults_recipient(SIM_SENDGRID, first_recipient(root), res))
+	{
+		sim_arena_free(&arena);
+		return;
+	}
+	sim_arena_free(&arena);
 	res->status = 202;
 	sim_new_sendgrid_id(res->response_id);
 	res->message_id_header = true;

@@ -520,6 +520,8 @@ create_message(SimReq *req, SimResult *res, const char *account)
 			 sim_content_refuse(f.to, f.from, f.body != NULL && f.body_len > 0, f.content_sid,
 								f.content_variables, res))
 		; /* outside the 24-hour window, or a bad Content template (sim_content.c) */
+	else if (sim_faults_recipient(SIM_TWILIO, f.to, res))
+		; /* an injected error for this recipient ("errors" fault rule) */
 	else
 	{
 		sim_new_twilio_sid(f.num_media > 0 ? "MM" : "SM", res->response_id);

@@ -245,6 +245,21 @@ check "error_5xx_pct 100" sh -c "s=\$(cat $TMP/status); [ \"\$s\" = 500 ] || [ \
 req -X POST "$B/_sim/faults" -d '{"route":"nowhere"}'
 check "bad fault config 400" status_is 400
 
+# ---- provider errors by code: script steps and per-recipient rules ----
+req -X POST "$B/_sim/faults" -d '{"route":"twilio","script":[{"code":30007,"repeat":2}],"errors":[{"to":"+14155559999","code":21610,"count":1}]}'
+tw --data-urlencode 'To=+14155552345' --data-urlencode 'From=+14155550000' --data-urlencode 'Body=x'
+tw --data-urlencode 'To=+14155552345' --data-urlencode 'From=+14155550000' --data-urlencode 'Body=x'
+check "script code 30007 repeated twice" sh -c "[ \"\$(cat $TMP/status)\" = 400 ] && grep -q '\"code\":30007,\"message\":\"Message filtered\",\"more_info\":\"https://www.twilio.com/docs/errors/30007\",\"status\":400' $TMP/body"
+tw --data-urlencode 'To=whatsapp:+14155559999' --data-urlencode 'From=whatsapp:+14155550000' --data-urlencode 'Body=x'
+check "recipient rule: 21610 for that number" sh -c "[ \"\$(cat $TMP/status)\" = 400 ] && grep -q '\"code\":21610' $TMP/body"
+tw --data-urlencode 'To=+14155559999' --data-urlencode 'From=+14155550000' --data-urlencode 'Body=x'
+check "recipient rule used up: 201" status_is 201
+req -X POST "$B/_sim/faults" -d '{"route":"sendgrid","errors":[{"to":"alice@example.com","status":400,"message":"Does not contain a valid address.","field":"personalizations.0.to.0.email"}]}'
+sg SG.test-key "$SG_OK"
+check "sendgrid recipient rule: errors[] with field" sh -c "[ \"\$(cat $TMP/status)\" = 400 ] && grep -q '\"field\":\"personalizations.0.to.0.email\"' $TMP/body"
+req -X POST "$B/_sim/faults" -d '{"route":"*","errors":[{"to":"x","code":1}]}'
+check "errors rule needs a route" status_is 400
+
 # ---- stats and reset ----
 req "$B/_sim/stats"
 check "stats" sh -c "grep -q '\"total\":' $TMP/body && grep -q '\"by_status\":{' $TMP/body && grep -q '\"dropped\":1' $TMP/body && grep -q '\"in_flight\":0' $TMP/body"

@@ -91,7 +91,7 @@ is "$(sim_py "$SEQ" "
 t = sorted(r['ts_us'] for r in R if r['provider'] == 'sendgrid')
 print(len(t), 'ok' if t[1] - t[0] >= 1900000 and t[1] - t[0] < 4000000 else t[1] - t[0])")" "2 ok" "second request waited for Retry-After (2 s)"
 is "$(q "SELECT event || ' ' || (payload->>'error_code') FROM flowcomm.communication_event WHERE business_id = '$BID' AND communication_id = '$F' AND event = 'retry_scheduled'")" \
-	"retry_scheduled 429" "429 recorded as a scheduled retry"
+	"retry_scheduled http_429" "429 recorded as a scheduled retry (Sendgrid error http_429)"
 
 sim_post /_sim/reset '{}' >/dev/null
 reset_guc flowcomm.retry_schedule

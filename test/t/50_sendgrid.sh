@@ -146,7 +146,7 @@ is "$(q "SELECT string_agg(recipient_contact || '=' || status || coalesce('/' ||
 	"ana@example.com=clicked bob@example.com=opened cy@example.com=failed/dropped/Bounced Address dee@example.com=delivered" \
 	"bounce after open keeps opened; dropped fails; spam report keeps delivered"
 is "$(q "SELECT string_agg(contact || ':' || reason, ' ' ORDER BY contact) FROM flowcomm.suppression WHERE business_id = '$B' AND channel = 'email' AND lifted_at IS NULL")" \
-	"bob@example.com:bounce cy@example.com:dropped dee@example.com:spamreport" "bounce, drop and spam report suppress email (one active row per address)"
+	"bob@example.com:bounce cy@example.com:bounce dee@example.com:spamreport" "bounce, drop (of a Bounced Address: a bounce) and spam report suppress email (one active row per address)"
 is "$(q "SELECT flowcomm.delivery_block('$B', 'customer', NULL, 'email', 'BOB@example.com')")" \
 	"BOB@example.com is suppressed for email (bounce)" "a bounced address cannot be sent to"
 is "$(q "SELECT count(*) FROM flowcomm.communication_event WHERE business_id = '$B' AND event = 'group_unsubscribe'")" \

@@ -14,6 +14,11 @@ plan 20
 
 BID=$(new_uuid)
 own_accounts "$BID"
+# Its own WhatsApp number: on the suite's shared test number a customer who
+# writes first reaches no business (replies go only to businesses already in
+# conversation with that contact), so no window would open.
+FC_WA_NUMBER=+14155258058
+q "UPDATE flowcomm.provider_account SET whatsapp_from = '$FC_WA_NUMBER' WHERE business_id = '$BID' AND provider = 'twilio'" >/dev/null
 set_guc flowcomm.twilio_content_base_url "$FC_SIM_URL"
 HX=HX58a0000000000000000000000000005a
 VARS='{"invoiceNumber": "F-58", "amount": 12.5, "currency": "USD", "customerName": "Ana", "businessName": "Shop"}'
