@@ -292,7 +292,7 @@ typedef struct FcJob
 	char	   *error_info;		 /* JSON object: class, reason, provider code/message */
 
 	/* email only: extra headers as a JSON object (unsubscribe.c), or NULL */
-	char	   *email_headers;
+	char *email_headers;
 
 	/* WhatsApp/Messenger form chosen at send time (content_api.c) */
 	int	  send_form;		 /* FcSendForm */

@@ -147,14 +147,16 @@ fc_twilio_result(FcJob *job)
 		job->provider_message_id = valid ? fc_json_find_string(json, "sid") : NULL;
 		return;
 	}
-	if (valid && fc_json_find_int(json, "code", 0) == 63016)
-	{
-		/* the window closed before the free-form message arrived: fall back */
-		fc_set_failed(job, job->channel == FC_CH_MESSENGER ? "messenger_window_closed" : "whatsapp_template_required",
-					  psprintf("twilio HTTP %ld: 63016 %s", job->http_status,
-							   fc_json_find_string(json, "message") ? fc_json_find_string(json, "message") : ""));
-		return;
-	}
 	fc_classify_http_error(job, valid ? fc_json_find_string(json, "code") : NULL,
 						   valid ? fc_json_find_string(json, "message") : NULL, NULL);
+
+	/*
+	 * 63016: the window closed before the free-form message arrived.  The
+	 * catalogue's permanent class, code and message stay in history; the
+	 * reason is the one the send-time choice gives, so the fallback treats
+	 * both alike.
+	 */
+	if (valid && fc_json_find_int(json, "code", 0) == 63016)
+		job->error_code =
+			pstrdup(job->channel == FC_CH_MESSENGER ? "messenger_window_closed" : "whatsapp_template_required");
 }

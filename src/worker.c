@@ -350,7 +350,7 @@ claim_and_start(WorkerState *ws)
 	ws->claim_cxt = AllocSetContextCreate(ws->jobs_cxt, "flowcomm claim", ALLOCSET_SMALL_SIZES);
 	fc_start_xact();
 	n = fc_claim_jobs(ws->slot, wanted, ws->claim_cxt, &jobs);
-	fc_send_forms(jobs, n); /* WhatsApp/Messenger: window or template, at send time */
+	fc_send_forms(jobs, n);		  /* WhatsApp/Messenger: window or template, at send time */
 	fc_unsubscribe_load(jobs, n); /* List-Unsubscribe of the batch's emails */
 	CommitTransactionCommand();
 	/* Commit leaves CurrentMemoryContext at TopMemoryContext. */

@@ -99,7 +99,7 @@ is "$(twilio_to whatsapp:+15551258004)" "1 ContentSid,ContentVariables $HX" "as 
 
 # 5. 63016: flowcomm saw the customer write, the simulator (Twilio) did not: fallback.
 q "INSERT INTO flowcomm.conversation_window (business_id, channel, sender, contact, last_inbound_at)
-   VALUES ('$BID', 'whatsapp', '+14155238886', '+15551258005', now())" >/dev/null
+   VALUES ('$BID', 'whatsapp', '$FC_WA_NUMBER', '+15551258005', now())" >/dev/null
 M5=$(invoice "$C5" es)
 wait_for "SELECT count(*) = 1 FROM flowcomm.communication WHERE fallback_of_id = '$M5' AND status = 'sent'" 10
 ok $? "Twilio's 63016 answer takes the SMS fallback"
