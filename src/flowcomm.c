@@ -227,6 +227,7 @@ _PG_init(void)
 	define_provider_gucs();
 	flowcomm_webhook_guc_init();
 	flowcomm_automation_guc_init();
+	flowcomm_content_guc_init();
 	fc_unsubscribe_guc_init();
 	tpl_define_gucs();
 	/* No MarkGUCPrefixReserved: flowcomm.business_id / user_id are session settings. */

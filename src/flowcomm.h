@@ -292,8 +292,23 @@ typedef struct FcJob
 	char	   *error_info;		 /* JSON object: class, reason, provider code/message */
 
 	/* email only: extra headers as a JSON object (unsubscribe.c), or NULL */
-	char	   *email_headers;
+	char *email_headers;
+
+	/* WhatsApp/Messenger form chosen at send time (content_api.c) */
+	int	  send_form;		 /* FcSendForm */
+	char *content_sid;		 /* FC_FORM_TEMPLATE: ContentSid */
+	char *content_variables; /* FC_FORM_TEMPLATE: ContentVariables JSON */
+	char *form_error_code;	 /* FC_FORM_NONE: why it is not sent */
+	char *form_error_message;
 } FcJob;
+
+/* How a WhatsApp/Messenger message goes out (flowcomm.send_form). */
+typedef enum FcSendForm
+{
+	FC_FORM_FREEFORM, /* Body: inside the 24-hour window (and SMS, email) */
+	FC_FORM_TEMPLATE, /* ContentSid + ContentVariables, no Body */
+	FC_FORM_NONE	  /* not sent: no window and no approved template */
+} FcSendForm;
 
 /* claim.c */
 extern int	  fc_claim_jobs(int worker_id, int limit, MemoryContext parent,
@@ -397,6 +412,11 @@ extern void	 flowcomm_automation_guc_init(void);
 extern bool	 fc_automation_due(TimestampTz now, TimestampTz *last_run);
 extern void	 fc_automation_run(void);
 
+/* content_api.c: 24-hour windows and Twilio Content templates */
+extern char *fc_twilio_content_base_url;
+extern void	 flowcomm_content_guc_init(void);
+extern void	 fc_send_forms(FcJob **jobs, int n);
+extern void	 fc_content_refresh(void);
 /* unsubscribe.c */
 extern char *fc_unsubscribe_base_url;
 extern void	 fc_unsubscribe_guc_init(void);

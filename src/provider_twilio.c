@@ -9,7 +9,11 @@
  * "messenger:<page id>" for the others.  Bodies are cut at 1600 characters
  * (Twilio's limit); for SMS the billed segments and encoding are recorded.
  * Twilio answers 201 with the Message resource (sid SM..., num_segments)
- * or an error object {code, message, more_info, status}.
+ * or an error object {code, message, more_info, status}.  WhatsApp and
+ * Messenger go as the form content_api.c chose at claim: a Body inside the
+ * 24-hour window, an approved template (ContentSid + ContentVariables)
+ * outside it, or nothing (whatsapp_template_required); Twilio's 63016
+ * (window closed meanwhile) fails the same way, so the fallback takes over.
  *
  *-------------------------------------------------------------------------
  */
@@ -85,6 +89,12 @@ fc_twilio_build(FcJob *job, FcRequest *req)
 
 	if (!check_account(job))
 		return false;
+	if (job->send_form == FC_FORM_NONE)
+	{
+		/* outside the 24-hour window with no approved template: not sent */
+		fc_set_failed(job, job->form_error_code, job->form_error_message);
+		return false;
+	}
 	from = sender_address(job);
 	body = fc_sms_truncate(job->content_text && job->channel != FC_CH_SMS ? job->content_text : job->content,
 						   FC_SMS_MAX_CHARS);
@@ -102,8 +112,15 @@ fc_twilio_build(FcJob *job, FcRequest *req)
 		fc_form_append(b, "From", from);
 	else
 		fc_form_append(b, "MessagingServiceSid", job->account.messaging_service_sid);
-	fc_form_append(b, "Body", body);
-	if (job->channel != FC_CH_SMS)
+	if (job->send_form == FC_FORM_TEMPLATE)
+	{
+		/* an approved WhatsApp template: its text is Twilio's, no Body */
+		fc_form_append(b, "ContentSid", job->content_sid);
+		fc_form_append(b, "ContentVariables", job->content_variables);
+	}
+	else
+		fc_form_append(b, "Body", body);
+	if (job->channel != FC_CH_SMS && job->send_form != FC_FORM_TEMPLATE)
 		for (int i = 0; i < job->n_attachments; i++)
 			if (job->attachments[i].file_url)
 				fc_form_append(b, "MediaUrl", job->attachments[i].file_url);
@@ -132,4 +149,14 @@ fc_twilio_result(FcJob *job)
 	}
 	fc_classify_http_error(job, valid ? fc_json_find_string(json, "code") : NULL,
 						   valid ? fc_json_find_string(json, "message") : NULL, NULL);
+
+	/*
+	 * 63016: the window closed before the free-form message arrived.  The
+	 * catalogue's permanent class, code and message stay in history; the
+	 * reason is the one the send-time choice gives, so the fallback treats
+	 * both alike.
+	 */
+	if (valid && fc_json_find_int(json, "code", 0) == 63016)
+		job->error_code =
+			pstrdup(job->channel == FC_CH_MESSENGER ? "messenger_window_closed" : "whatsapp_template_required");
 }

@@ -52,6 +52,7 @@
 #define RECOVER_EVERY_MS	  1000
 #define DB_BACKOFF_MIN_MS	  250
 #define DB_BACKOFF_MAX_MS	  30000
+#define CONTENT_CHECK_MS	  2000
 
 /* Worker-lifetime state. */
 typedef struct WorkerState
@@ -68,6 +69,7 @@ typedef struct WorkerState
 	TimestampTz	  next_claim_at; /* poll timer: claim even without a wakeup */
 	TimestampTz	  next_recover_at;
 	TimestampTz	  last_automation_at; /* scheduled reminders (automation.c) */
+	TimestampTz	  next_content_at;	  /* Content template approvals (content_api.c) */
 	bool		  more_work;		  /* the last claim was full */
 	int			  db_backoff_ms;	  /* current pause after a failed step, 0 if none */
 	TimestampTz	  db_paused_until;	  /* no database work before this */
@@ -97,6 +99,7 @@ static bool run_db_step(WorkerState *ws, DbStep step, const char *what);
 static void db_step_failed(WorkerState *ws, const char *what);
 static void write_results(WorkerState *ws);
 static void run_automation(WorkerState *ws);
+static void run_content_refresh(WorkerState *ws);
 static bool db_ready(WorkerState *ws, TimestampTz now);
 
 /*
@@ -347,6 +350,7 @@ claim_and_start(WorkerState *ws)
 	ws->claim_cxt = AllocSetContextCreate(ws->jobs_cxt, "flowcomm claim", ALLOCSET_SMALL_SIZES);
 	fc_start_xact();
 	n = fc_claim_jobs(ws->slot, wanted, ws->claim_cxt, &jobs);
+	fc_send_forms(jobs, n);		  /* WhatsApp/Messenger: window or template, at send time */
 	fc_unsubscribe_load(jobs, n); /* List-Unsubscribe of the batch's emails */
 	CommitTransactionCommand();
 	/* Commit leaves CurrentMemoryContext at TopMemoryContext. */
@@ -487,6 +491,12 @@ run_automation(WorkerState *ws)
 	fc_automation_run();
 }
 
+static void
+run_content_refresh(WorkerState *ws)
+{
+	fc_content_refresh();
+}
+
 /*
  * shutdown_drain lets in-flight requests finish for a grace period, then
  * hands the rest back as uncertain.
@@ -600,6 +610,12 @@ flowcomm_worker_main(Datum main_arg)
 		if (db_ready(&ws, GetCurrentTimestamp()) &&
 			fc_automation_due(GetCurrentTimestamp(), &ws.last_automation_at))
 			(void) run_db_step(&ws, run_automation, "run scheduled automation");
+
+		if (db_ready(&ws, GetCurrentTimestamp()) && GetCurrentTimestamp() >= ws.next_content_at)
+		{
+			ws.next_content_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), CONTENT_CHECK_MS);
+			(void) run_db_step(&ws, run_content_refresh, "fetch Content template approvals");
+		}
 
 		if (fc_http_in_flight(ws.http) == 0 && !ws.more_work && !ShutdownRequestPending)
 		{

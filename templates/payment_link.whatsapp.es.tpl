@@ -5,6 +5,8 @@ type: payment_link
 locale: es
 variables: customerName, invoiceNumber, amount, currency, paymentUrl, expiresAt, businessName
 description: Mensaje de WhatsApp con un enlace de pago seguro para una factura
+content-template: WhatsApp Content template (twilio/text, category UTILITY) to get approved: "Hola {{1}}, {{2}} le envía un enlace seguro para pagar {{3}}: {{4}}"
+content-placeholders: {"1": "{{customerName}}", "2": "{{businessName}}", "3": "{{currency amount currency}}", "4": "{{paymentUrl}}"}
 ---
 Hola, {{customerName}} 👋
 

@@ -27,6 +27,16 @@ set_guc flowcomm.retry_schedule '1,1,2,2,3,3'
 set_guc flowcomm.request_timeout_ms 1500
 set_guc flowcomm.lease_seconds 5
 
+# WhatsApp and Messenger take free-form messages only within 24 hours of the
+# customer's last message (issue 17): every such customer has written first,
+# to the simulator (its window list) and to flowcomm (its window table, in the
+# transaction that queues the messages).
+q "SELECT json_agg(json_build_object('from', CASE WHEN g % 10 < 9 THEN 'whatsapp:+1555' || lpad(g::text, 7, '0')
+                                                  ELSE 'messenger:' || (1000000000 + g) END,
+	   'to', CASE WHEN g % 10 < 9 THEN 'whatsapp:+14155238886' ELSE 'messenger:1234567890' END))
+     FROM generate_series(1, $N) g WHERE g % 10 >= 7" >"$FC_TMP/chaos_windows.json"
+curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$FC_TMP/chaos_windows.json" "$FC_SIM_URL/_sim/inbound" >/dev/null
+
 # The messages: 40% SMS, 30% email, 20% WhatsApp, 10% Messenger; the content
 # carries a token so simulator requests map back to messages.
 fc_psql -d flowcomm_t -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
@@ -44,6 +54,9 @@ WITH c AS (
 	RETURNING business_id, id, channel)
 INSERT INTO flowcomm.communication_queue (business_id, communication_id, channel, max_attempts)
 SELECT business_id, id, channel, 7 FROM c;
+INSERT INTO flowcomm.conversation_window (business_id, channel, sender, contact, last_inbound_at)
+SELECT business_id, channel, CASE channel WHEN 'whatsapp' THEN '+14155238886' ELSE '1234567890' END, recipient_contact, now()
+  FROM flowcomm.communication WHERE business_id = '$BID' AND channel IN ('whatsapp', 'messenger');
 SELECT flowcomm.wake_workers();
 COMMIT;
 SQL

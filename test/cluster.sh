@@ -111,6 +111,7 @@ fc_provider_conf()
 {
 	fc_conf "flowcomm.sendgrid_base_url = '$FC_SIM_URL'"
 	fc_conf "flowcomm.twilio_base_url = '$FC_SIM_URL'"
+	fc_conf "flowcomm.twilio_content_base_url = '$FC_SIM_URL'"
 }
 
 # FC_STOP_MODE: shutdown mode of the final stop (default immediate); `make

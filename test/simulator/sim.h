@@ -10,6 +10,7 @@
  *	sim_main.c		CLI, daemon set-up, request dispatch, response queueing
  *	sim_sendgrid.c	POST /v3/mail/send
  *	sim_twilio.c	POST/GET /2010-04-01/Accounts/{Sid}/Messages...
+ *	sim_content.c	24-hour windows, GET /v1/Content/{Sid}/ApprovalRequests
  *	sim_control.c	/_sim/ control API, request recording ring, counters
  *	sim_faults.c	fault injection configuration and decisions
  *	sim_timer.c		timer thread resuming suspended (delayed) connections
@@ -161,6 +162,19 @@ extern void sim_twilio_error(SimResult *res, int status, int code,
 							 const char *message);
 extern void sim_twilio_fault(SimResult *res, int status, int retry_after);
 extern int	sim_twilio_segments(const char *body, size_t len, bool *ucs2);
+
+/* fills account (35 bytes) with the Basic-auth user when the credentials are accepted */
+extern bool sim_twilio_basic_auth(SimReq *req, char *account);
+
+/* ---------------- sim_content.c ---------------- */
+
+extern void sim_content_reset(void);
+extern void sim_content_inbound(SimReq *req, SimResult *res);
+extern void sim_content_define(SimReq *req, SimResult *res);
+extern void sim_content_handle(SimReq *req, SimResult *res);
+extern bool sim_content_refuse(const char *to, const char *from, bool has_body,
+							   const char *content_sid, const char *content_variables,
+							   SimResult *res);
 
 /* ---------------- sim_faults.c ---------------- */
 

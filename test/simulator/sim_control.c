@@ -7,7 +7,8 @@
  *	GET  /_sim/health				200 "ok"
  *	GET  /_sim/requests?since=&limit=	recorded requests, oldest first
  *	GET  /_sim/stats				counters
- *	POST /_sim/reset				clear recordings, counters and faults
+ *	POST /_sim/reset				clear recordings, counters, faults, windows, templates
+ *	POST /_sim/inbound, /_sim/content	windows and Content templates (sim_content.c)
  *	GET  /_sim/faults, POST /_sim/faults	fault configuration
  *
  * Recording copies the request into one malloc'd blob outside the lock and
@@ -347,12 +348,17 @@ sim_control_handle(SimReq *req, SimResult *res)
 	else if (strcmp(path, "reset") == 0 && is_post)
 	{
 		sim_faults_reset();
+		sim_content_reset();
 		record_reset();
 		stats_reset();
 		sim_buf_init(&res->body, 32);
 		sim_buf_puts(&res->body, "{\"reset\":true}");
 		json_reply(res, 200);
 	}
+	else if (strcmp(path, "inbound") == 0 && is_post)
+		sim_content_inbound(req, res);
+	else if (strcmp(path, "content") == 0 && is_post)
+		sim_content_define(req, res);
 	else if (strcmp(path, "faults") == 0 && is_get)
 	{
 		sim_buf_init(&res->body, 1024);

@@ -32,6 +32,7 @@
 #define ROUTE_CONTROL	1
 #define ROUTE_SENDGRID	2 /* anything under /v3/ */
 #define ROUTE_TWILIO	3 /* anything under /2010-04-01/ */
+#define ROUTE_CONTENT	4 /* Twilio Content API, under /v1/Content */
 
 #define CONTROL_MAX_BODY (1024 * 1024)
 
@@ -63,6 +64,11 @@ classify(SimReq *req)
 	else if (strncmp(url, "/2010-04-01/", 12) == 0)
 	{
 		req->route = ROUTE_TWILIO;
+		req->provider = SIM_TWILIO;
+	}
+	else if (strncmp(url, "/v1/Content/", 12) == 0)
+	{
+		req->route = ROUTE_CONTENT;
 		req->provider = SIM_TWILIO;
 	}
 	else
@@ -137,6 +143,9 @@ route_request(SimReq *req, SimResult *res)
 			break;
 		case ROUTE_TWILIO:
 			sim_twilio_handle(req, res);
+			break;
+		case ROUTE_CONTENT:
+			sim_content_handle(req, res);
 			break;
 		default:
 			sim_buf_init(&res->body, 64);

@@ -32,6 +32,7 @@ typedef struct TwilioForm
 	size_t		body_len;
 	const char *mss; /* MessagingServiceSid */
 	const char *content_sid;
+	const char *content_variables;
 	int			num_media;
 } TwilioForm;
 
@@ -180,6 +181,8 @@ parse_form(const char *body, size_t len, TwilioForm *f)
 			f->mss = val;
 		else if (strcmp(p, "ContentSid") == 0 && f->content_sid == NULL)
 			f->content_sid = val;
+		else if (strcmp(p, "ContentVariables") == 0 && f->content_variables == NULL)
+			f->content_variables = val;
 		else if (strcmp(p, "MediaUrl") == 0 && vlen > 0)
 			f->num_media++;
 		p = pair_end + 1;
@@ -513,6 +516,10 @@ create_message(SimReq *req, SimResult *res, const char *account)
 		sim_twilio_error(res, 400, 21610, "Attempt to send to unsubscribed recipient");
 	else if (strcmp(f.to, "+15005550009") == 0)
 		sim_twilio_error(res, 400, 21614, "'To' number is not a valid mobile number");
+	else if (to_ch != CH_SMS &&
+			 sim_content_refuse(f.to, f.from, f.body != NULL && f.body_len > 0, f.content_sid,
+								f.content_variables, res))
+		; /* outside the 24-hour window, or a bad Content template (sim_content.c) */
 	else if (sim_faults_recipient(SIM_TWILIO, f.to, res))
 		; /* an injected error for this recipient ("errors" fault rule) */
 	else
@@ -581,6 +588,27 @@ check_auth(SimReq *req, const char *account)
 		return false;
 	*colon = '\0';
 	return strcmp(dec, account) == 0 && sim_creds_twilio_ok(dec, colon + 1);
+}
+
+/* Basic auth without an account in the path (Content API): the user is the account */
+bool
+sim_twilio_basic_auth(SimReq *req, char *account)
+{
+	const char *auth = sim_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+	char		dec[512];
+	size_t		declen;
+	char	   *colon;
+
+	if (auth == NULL || !sim_strcaseprefix(auth, "Basic ") || strlen(auth + 6) > (sizeof(dec) - 4) / 3 * 4 ||
+		!sim_base64_decode(auth + 6, strlen(auth + 6), dec, &declen))
+		return false;
+	dec[declen] = '\0';
+	colon = memchr(dec, ':', declen);
+	if (colon == NULL || colon - dec != 34)
+		return false;
+	memcpy(account, dec, 34);
+	account[34] = '\0';
+	return check_auth(req, account);
 }
 
 /* everything under /2010-04-01/ */

@@ -157,6 +157,27 @@ check "twilio 20003 bad auth" sh -c "[ \"\$(cat $TMP/status)\" = 401 ] && grep -
 req -u "AC11111111111111111111111111111111:secret" "$TW" --data-urlencode 'To=+14155552345' --data-urlencode 'From=+14155550000' --data-urlencode 'Body=x'
 check "twilio 20003 SID differs from path" status_is 401
 
+# WhatsApp/Messenger free-form only within 24 h of the customer's last message (sim_content.c).
+tw --data-urlencode 'To=whatsapp:+14155552345' --data-urlencode 'From=whatsapp:+14155550000' --data-urlencode 'Body=hi'
+check "twilio 63016 whatsapp Body outside the window" sh -c "[ \"\$(cat $TMP/status)\" = 400 ] && grep -q '\"code\":63016' $TMP/body"
+req -X POST -H 'Content-Type: application/json' -d '{"from":"whatsapp:+14155552345","to":"whatsapp:+14155550000"}' "$B/_sim/inbound"
+check "inbound hook opens a window" grep -q '"windowOpen":true' "$TMP/body"
+req -X POST -H 'Content-Type: application/json' -d '{"from":"messenger:1234567890","to":"messenger:9876543210"}' "$B/_sim/inbound"
+req -X POST -H 'Content-Type: application/json' -d '{"sid":"HX0123456789abcdef0123456789abcdef","variables":["1","2"],"status":"pending"}' "$B/_sim/content"
+req -u "$AC:secret" "$B/v1/Content/HX0123456789abcdef0123456789abcdef/ApprovalRequests"
+check "content approval fetch" sh -c "[ \"\$(cat $TMP/status)\" = 200 ] && grep -q '\"status\":\"pending\"' $TMP/body && grep -q '\"account_sid\":\"$AC\"' $TMP/body"
+req -u "$AC:secret" "$B/v1/Content/HX0123456789abcdef0123456789abcde0/ApprovalRequests"
+check "content approval fetch of an unknown sid 404" sh -c "[ \"\$(cat $TMP/status)\" = 404 ] && grep -q '\"code\":20404' $TMP/body"
+tw --data-urlencode 'To=whatsapp:+14155550777' --data-urlencode 'From=whatsapp:+14155550000' \
+	--data-urlencode 'ContentSid=HX0123456789abcdef0123456789abcdef' --data-urlencode 'ContentVariables={"1":"Ana","2":"10"}'
+check "unapproved template outside the window 63016" sh -c "[ \"\$(cat $TMP/status)\" = 400 ] && grep -q '\"code\":63016' $TMP/body"
+req -X POST -H 'Content-Type: application/json' -d '{"sid":"HX0123456789abcdef0123456789abcdef","status":"approved"}' "$B/_sim/content"
+tw --data-urlencode 'To=whatsapp:+14155550777' --data-urlencode 'From=whatsapp:+14155550000' \
+	--data-urlencode 'ContentSid=HX0123456789abcdef0123456789abcdef' --data-urlencode 'ContentVariables={"1":"Ana"}'
+check "ContentVariables missing a placeholder 21656" sh -c "[ \"\$(cat $TMP/status)\" = 400 ] && grep -q '\"code\":21656' $TMP/body"
+tw --data-urlencode 'To=whatsapp:+14155550777' --data-urlencode 'From=whatsapp:+14155550000' \
+	--data-urlencode 'ContentSid=HX0123456789abcdef0123456789abcdef' --data-urlencode 'ContentVariables={"1":"Ana","2":"10"}'
+check "approved template outside the window accepted" status_is 201
 tw --data-urlencode 'To=whatsapp:+14155552345' --data-urlencode 'From=whatsapp:+14155550000' --data-urlencode 'Body=hi'
 check "twilio whatsapp accepted" sh -c "[ \"\$(cat $TMP/status)\" = 201 ] && grep -q '\"to\":\"whatsapp:+14155552345\"' $TMP/body"
 tw --data-urlencode 'To=messenger:1234567890' --data-urlencode 'From=messenger:9876543210' --data-urlencode 'Body=hi'

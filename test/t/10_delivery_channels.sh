@@ -9,6 +9,10 @@ BID=$(new_uuid)
 own_accounts "$BID"
 set_guc flowcomm.poll_interval_ms 30000
 sleep 0.5
+# WhatsApp and Messenger take a free-form message only within 24 hours of the
+# customer's last message (issue 17): these customers wrote first.
+customer_writes whatsapp +15551230003 >/dev/null
+customer_writes messenger 9876543210 >/dev/null
 SEQ=$(sim_seq)
 
 EMAIL=$(ATT="'invoice.pdf', 'application/pdf', 'hello'::bytea, NULL" \

@@ -61,6 +61,15 @@ print(json.dumps([{"route": "twilio", "errors": tw}, {"route": "sendgrid", "erro
 PY
 sim_post /_sim/faults "$(cat "$FC_TMP/faults.json")" >/dev/null
 
+# The WhatsApp cases' customers wrote first (the 24-hour window, issue 17),
+# to the simulator and to flowcomm, so the free-form sends reach Twilio.
+WA=$(awk -F'|' '$6 == "whatsapp" { print $7 }' "$FC_TMP/cases")
+sim_post /_sim/inbound "[$(for c in $WA; do printf '{"from":"whatsapp:%s","to":"whatsapp:+14155238886"},' "$c"; done | sed 's/,$//')]" >/dev/null
+for c in $WA; do
+	q "INSERT INTO flowcomm.conversation_window (business_id, channel, sender, contact, last_inbound_at)
+	   VALUES ('$BID', 'whatsapp', '+14155238886', '$c', now())" >/dev/null
+done
+
 # Queue one message per case, all at once.
 while IFS='|' read -r prov code cls sup st ch contact sim; do
 	printf '%s|%s\n' "$code|$prov" "$(send_msg "$BID" "$ch" "$contact" "<p>error case $code</p>")"
