@@ -30,6 +30,7 @@ M1=$(send_later sms +15559990001)
 M2=$(send_later email late.bounce@example.test)
 M3=$(send_later sms +15559990003 "$CUST")
 M4=$(send_later sms +15559990004)
+open_window "$B" whatsapp +15559990001
 M5=$(send_later whatsapp +15559990001)
 is "$(q "SELECT count(*) FROM flowcomm.communication WHERE business_id = '$B' AND status = 'queued'
           AND id IN ('$M1', '$M2', '$M3', '$M4', '$M5')")" 5 "five messages queued, due in 3 s"

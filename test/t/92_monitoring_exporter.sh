@@ -29,6 +29,8 @@ for c in 1 2 3; do
 	send_msg "$BID" sms "+1555200000$c" "Invoice $c" >/dev/null
 done
 for c in 1 2; do
+	open_window "$BID" whatsapp "+1555300000$c"
+	open_window "$BID" messenger "2468$c"
 	send_msg "$BID" whatsapp "+1555300000$c" "Invoice $c" >/dev/null
 	send_msg "$BID" messenger "2468$c" "Invoice $c" >/dev/null
 done
