@@ -223,6 +223,19 @@ async function drain() {
 		await c.query(`INSERT INTO flowcomm.communication_event (business_id, communication_id, event, status, source)
 		               SELECT business_id, id, 'queued', 'queued', 'api' FROM flowcomm.communication
 		                WHERE business_id = $1 AND status = 'queued'`, [BID]);
+		// WhatsApp takes a free-form Body only within 24 hours of the customer's
+		// last message (issue 17): the bench's WhatsApp customers wrote first,
+		// as flowcomm (conversation_window) and the simulator (Twilio) know it.
+		const wa = (await c.query(`INSERT INTO flowcomm.conversation_window (business_id, channel, sender, contact, last_inbound_at)
+		                           SELECT DISTINCT business_id, channel, '+14155238886', recipient_contact, now()
+		                             FROM flowcomm.communication WHERE business_id = $1 AND channel = 'whatsapp'
+		                           ON CONFLICT DO NOTHING RETURNING contact`, [BID])).rows;
+		if (wa.length > 0) {
+			const { request } = require('undici');
+			const r = await request(SIM + '/_sim/inbound', { method: 'POST', headers: { 'content-type': 'application/json' },
+				body: JSON.stringify(wa.map((w) => ({ from: 'whatsapp:' + w.contact, to: 'whatsapp:+14155238886' }))) });
+			await r.body.text();
+		}
 		await c.query('VACUUM ANALYZE flowcomm.communication, flowcomm.communication_queue, flowcomm.communication_event');
 		await c.query('CHECKPOINT');
 		const since = (await c.query('SELECT clock_timestamp() AS t')).rows[0].t;
