@@ -76,12 +76,9 @@ RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
-	k signing_key;
+	k signing_key := signing_key_current();
 BEGIN
-	SELECT * INTO k FROM signing_key s
-	 WHERE s.purpose = 'payment_link' AND s.active AND s.retired_at IS NULL
-	 ORDER BY s.created_at DESC, s.key_id DESC LIMIT 1;
-	IF NOT FOUND THEN
+	IF k.key_id IS NULL THEN
 		RETURN NULL;
 	END IF;
 	RETURN paylink_sign(k.key_id, k.secret, jsonb_build_object(
@@ -121,45 +118,21 @@ $$;
 COMMENT ON FUNCTION flowcomm.unsubscribe_headers(flowcomm.communication) IS 'Internal: List-Unsubscribe (signed https URL from flowcomm.unsubscribe_base_url, plus flowcomm.unsubscribe_mailto when set) and List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058) for an outbound email of an unsubscribable type; NULL for transactional types, other channels, or without a base URL or signing key';
 
 -- unsubscribe_check: verify a token as of a given time (tests use a fixed
--- clock); the same reasons as payment_link_check.
+-- clock); the envelope is signed_token_open's, as for payment links.
 CREATE FUNCTION flowcomm.unsubscribe_check(token text, at timestamptz) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
-	t record;
-	k signing_key;
-	p jsonb;
-	grace interval := coalesce(nullif(current_setting('flowcomm.payment_key_grace', true), ''), '30d')::interval;
+	o jsonb := signed_token_open(token, at);
+	p jsonb := o -> 'payload';
 	expires timestamptz;
 BEGIN
-	IF nullif(token, '') IS NULL THEN
-		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'token is missing');
+	IF NOT (o ->> 'valid')::boolean THEN
+		RETURN o;
 	END IF;
-	IF length(token) > 4096 THEN
-		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'token is too long');
-	END IF;
-	t := paylink_open(token);
-	IF t.problem IS NOT NULL THEN
-		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', t.problem);
-	END IF;
-	SELECT * INTO k FROM signing_key s WHERE s.key_id = t.key_id AND s.purpose = 'payment_link';
-	IF NOT FOUND THEN
-		RETURN jsonb_build_object('valid', false, 'reason', 'unknown_key', 'keyId', t.key_id);
-	END IF;
-	IF NOT paylink_mac_valid(token, k.secret) THEN
-		RETURN jsonb_build_object('valid', false, 'reason', 'tampered', 'detail', 'signature does not match');
-	END IF;
-	IF (NOT k.active OR k.retired_at IS NOT NULL) AND coalesce(k.retired_at, k.created_at) + grace < at THEN
-		RETURN jsonb_build_object('valid', false, 'reason', 'key_retired', 'keyId', k.key_id);
-	END IF;
-	BEGIN
-		p := t.payload::jsonb;
-	EXCEPTION WHEN invalid_text_representation THEN
-		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'payload is not JSON');
-	END;
 	-- Signed by us, so well formed unless it is another kind of token (a
 	-- payment link has "v", not "u").
-	IF jsonb_typeof(p) <> 'object' OR p ->> 'u' IS DISTINCT FROM '1' OR jsonb_typeof(p -> 'e') <> 'number'
+	IF p ->> 'u' IS DISTINCT FROM '1' OR jsonb_typeof(p -> 'e') <> 'number'
 	   OR NOT (p ->> 'y') = ANY (enum_range(NULL::communication_type)::text[])
 	   OR NOT (p ->> 'c') = ANY (enum_range(NULL::channel)::text[]) THEN
 		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'not an unsubscribe token');
@@ -171,7 +144,7 @@ BEGIN
 	RETURN jsonb_build_object('valid', true, 'businessId', p ->> 'b', 'communicationId', p ->> 'm',
 							  'contact', p ->> 'r', 'type', p ->> 'y', 'channel', p ->> 'c',
 							  'issuedAt', to_timestamp((p ->> 't')::double precision), 'expiresAt', expires,
-							  'keyId', k.key_id);
+							  'keyId', o -> 'keyId');
 END
 $$;
 COMMENT ON FUNCTION flowcomm.unsubscribe_check(text, timestamptz) IS 'Internal: verify a one-click unsubscribe token as of a given time: valid with businessId, communicationId, contact, type, channel, expiresAt; or valid false with reason malformed, unknown_key, tampered, key_retired or expired';

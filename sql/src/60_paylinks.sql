@@ -138,10 +138,8 @@ BEGIN
 	   OR now() + expires_in > now() + interval '366 days' THEN
 		PERFORM invalid('expiresIn', 'must be between 1 minute and 366 days');
 	END IF;
-	SELECT * INTO k FROM signing_key s
-	 WHERE s.purpose = 'payment_link' AND s.active AND s.retired_at IS NULL
-	 ORDER BY s.created_at DESC, s.key_id DESC LIMIT 1;
-	IF NOT FOUND THEN
+	k := signing_key_current();
+	IF k.key_id IS NULL THEN
 		RAISE EXCEPTION 'no active payment link signing key'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'A platform admin must call flowcomm.signing_key_add(key_id).';
@@ -202,9 +200,23 @@ END
 $$;
 COMMENT ON FUNCTION flowcomm.payment_link_check_short(text, numeric, timestamptz) IS 'Internal: verify a short (0.3.0) payment link token as of a given time';
 
--- payment_link_check: verify a token at a given time.  Internal (tests use
--- it with a fixed clock); payment_link_verify is the public face.
-CREATE FUNCTION flowcomm.payment_link_check(token text, expected_amount numeric, at timestamptz) RETURNS jsonb
+-- signing_key_current: the newest active key, which signs every new token
+-- (payment links and unsubscribe links share the keys and their rotation).
+CREATE FUNCTION flowcomm.signing_key_current() RETURNS flowcomm.signing_key
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+	SELECT s.* FROM signing_key s
+	 WHERE s.purpose = 'payment_link' AND s.active AND s.retired_at IS NULL
+	 ORDER BY s.created_at DESC, s.key_id DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION flowcomm.signing_key_current() IS 'Internal: the newest active signing key (all NULL when none is active)';
+
+-- signed_token_open: the envelope check every long token shares, as of a
+-- given time: well formed, a known key, an authentic MAC, a key not retired
+-- past its grace, a JSON object payload.  Returns valid false with the
+-- reason (malformed, unknown_key, tampered, key_retired), or valid true with
+-- the payload and keyId for the caller's own checks of its kind of token.
+CREATE FUNCTION flowcomm.signed_token_open(token text, at timestamptz) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
@@ -212,13 +224,12 @@ DECLARE
 	k signing_key;
 	p jsonb;
 	grace interval := coalesce(nullif(current_setting('flowcomm.payment_key_grace', true), ''), '30d')::interval;
-	expires timestamptz;
 BEGIN
 	IF nullif(token, '') IS NULL THEN
 		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'token is missing');
 	END IF;
-	IF strpos(token, '.') = 0 THEN
-		RETURN payment_link_check_short(token, expected_amount, at);
+	IF length(token) > 4096 THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'token is too long');
 	END IF;
 	t := paylink_open(token);
 	IF t.problem IS NOT NULL THEN
@@ -239,7 +250,33 @@ BEGIN
 	EXCEPTION WHEN invalid_text_representation THEN
 		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'payload is not JSON');
 	END;
-	IF jsonb_typeof(p) <> 'object' OR p ->> 'v' IS DISTINCT FROM '1' OR jsonb_typeof(p -> 'e') <> 'number' THEN
+	IF jsonb_typeof(p) <> 'object' THEN
+		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'unsupported payload');
+	END IF;
+	RETURN jsonb_build_object('valid', true, 'payload', p, 'keyId', k.key_id);
+END
+$$;
+COMMENT ON FUNCTION flowcomm.signed_token_open(text, timestamptz) IS 'Internal: the shared envelope check of a long signed token (form, key, MAC, key retirement, JSON object payload) as of a given time; valid true with payload and keyId, or valid false with the reason';
+
+-- payment_link_check: verify a token at a given time.  Internal (tests use
+-- it with a fixed clock); payment_link_verify is the public face.
+CREATE FUNCTION flowcomm.payment_link_check(token text, expected_amount numeric, at timestamptz) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	o jsonb;
+	p jsonb;
+	expires timestamptz;
+BEGIN
+	IF nullif(token, '') IS NOT NULL AND strpos(token, '.') = 0 THEN
+		RETURN payment_link_check_short(token, expected_amount, at);
+	END IF;
+	o := signed_token_open(token, at);
+	IF NOT (o ->> 'valid')::boolean THEN
+		RETURN o;
+	END IF;
+	p := o -> 'payload';
+	IF p ->> 'v' IS DISTINCT FROM '1' OR jsonb_typeof(p -> 'e') <> 'number' THEN
 		RETURN jsonb_build_object('valid', false, 'reason', 'malformed', 'detail', 'unsupported payload');
 	END IF;
 	expires := to_timestamp((p ->> 'e')::double precision);
@@ -253,7 +290,7 @@ BEGIN
 	RETURN jsonb_build_object('valid', true, 'businessId', p ->> 'b', 'invoiceId', p ->> 'i',
 							  'amount', p ->> 'a', 'currency', p ->> 'c',
 							  'issuedAt', to_timestamp((p ->> 't')::double precision),
-							  'expiresAt', expires, 'keyId', k.key_id);
+							  'expiresAt', expires, 'keyId', o -> 'keyId');
 END
 $$;
 COMMENT ON FUNCTION flowcomm.payment_link_check(text, numeric, timestamptz) IS 'Internal: verify a payment link token as of a given time';
