@@ -9,10 +9,11 @@
 --     statement inserts its own few delta rows) and folded at scrape time;
 --     due-now and expired leases are LIMIT-bounded index reads;
 --   * small rollups (monitor_engagement, monitor_business_metric,
---     monitor_template_use, monitor_failure_reason) recomputed at most once
---     a minute (engagement) or five minutes (business) from the last day /
---     30 days of history by index range reads per business: the cost grows
---     with a day's traffic, never with the history.
+--     monitor_template_use, monitor_failure_reason) summed at most once a
+--     minute (engagement) or five minutes (business) from time buckets that
+--     statement triggers keep current incrementally (see "rollups"): the
+--     refresh costs what changed since the last one, never the window or
+--     the history.
 -- The exporter logs in as a member of flowcomm_monitor.  Tenants read their
 -- own rows of the rollups through business_metrics (row-level security).
 
@@ -242,6 +243,41 @@ $$;
 COMMENT ON FUNCTION flowcomm.monitor_webhooks_waiting(int) IS 'Provider callbacks waiting for their message id (provider_event_pending, counted up to cap) and the age of the oldest';
 
 -- ------------------------------------------------------------ rollups
+--
+-- Incremental: statement triggers on communication (and on payment_link,
+-- reminder_log, communication_preference) append what each statement
+-- changed to monitor_message_delta / monitor_business_delta (append-only,
+-- no index, no row two writers fight over: one row per statement and
+-- group, as for the queue counts).  A refresh folds the deltas into small
+-- time buckets -- engagement per minute, templates and failure reasons per
+-- hour, business metrics per UTC day -- and prunes the buckets that left
+-- their window; the hour / day figures are sums over at most 1,440 minute
+-- rows per business, channel and type.  Refresh work is proportional to the
+-- statements since the last refresh, never to the window or the history.
+-- A message counts in the bucket of its created_at, with its current state:
+-- an update (a late webhook, a retry, an admin requeue) moves its
+-- contribution by (new row - old row), so the buckets equal what a
+-- recomputation from the messages gives (monitor_rebuild does that, after a
+-- load with triggers disabled).  Window edges are whole minutes (engagement)
+-- or hours (templates, failure reasons) or UTC days (business metrics).
+
+-- Latency histogram: bucket 1 is <= 10 ms, bucket k >= 2 covers
+-- 10 ms * 2^((k-2)/4) .. 10 ms * 2^((k-1)/4) (four buckets per doubling),
+-- bucket 96 everything from about 5 days; a percentile is interpolated
+-- linearly within its bucket (as Prometheus' histogram_quantile does), so
+-- it is off by less than the bucket's width (19 %).
+CREATE FUNCTION flowcomm.monitor_latency_index(seconds float8) RETURNS smallint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN seconds IS NULL THEN NULL WHEN seconds <= 0.01 THEN 1
+				ELSE least(96, 2 + floor(4 * ln(seconds / 0.01) / ln(2)))::smallint END
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_latency_index(float8) IS 'Internal: latency histogram bucket (1..96, four per doubling from 10 ms) of a duration in seconds';
+
+CREATE FUNCTION flowcomm.monitor_latency_upper(lb smallint) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN lb <= 0 THEN 0 WHEN lb = 1 THEN 0.01 ELSE 0.01 * power(2, (lb - 1) / 4.0) END
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_latency_upper(smallint) IS 'Internal: upper bound in seconds of a latency histogram bucket (0 for bucket 0: the lower bound of bucket 1)';
 
 -- The all-businesses rows of the rollups use the nil uuid as business_id;
 -- row-level security hides them (and other businesses) from tenants.
@@ -264,7 +300,7 @@ CREATE TABLE flowcomm.monitor_engagement (
 	p95_to_delivered    float8,
 	PRIMARY KEY (business_id, time_window, channel, type)
 );
-COMMENT ON TABLE flowcomm.monitor_engagement IS 'Outbound messages created in the last hour / day per business (nil uuid: all), channel and type: counts, retries, average and p95 seconds queued→sent and queued→delivered (derived by monitor_refresh; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_engagement IS 'Outbound messages created in the last hour / day per business (nil uuid: all), channel and type: counts, retries, average and p95 seconds queued→sent and queued→delivered (summed from monitor_engagement_bucket by monitor_refresh; not dumped)';
 
 CREATE TABLE flowcomm.monitor_business_metric (
 	business_id  uuid NOT NULL,
@@ -273,7 +309,7 @@ CREATE TABLE flowcomm.monitor_business_metric (
 	value        float8 NOT NULL,
 	PRIMARY KEY (business_id, metric, label)
 );
-COMMENT ON TABLE flowcomm.monitor_business_metric IS 'Business metrics per business (nil uuid: all) over the last 30 days: invoices by origin, payment links, collection effectiveness by step, preferences, unsubscribes (derived by monitor_refresh; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_business_metric IS 'Business metrics per business (nil uuid: all) over the last 30 days: invoices by origin, payment links, collection effectiveness by step, preferences, unsubscribes (summed from monitor_business_day by monitor_refresh; not dumped)';
 
 CREATE TABLE flowcomm.monitor_template_use (
 	business_id    uuid NOT NULL,
@@ -283,7 +319,7 @@ CREATE TABLE flowcomm.monitor_template_use (
 	failed         bigint NOT NULL,
 	PRIMARY KEY (business_id, template_code, channel)
 );
-COMMENT ON TABLE flowcomm.monitor_template_use IS 'Messages per template in the last day per business (nil uuid: all) (derived by monitor_refresh; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_template_use IS 'Messages per template in the last day per business (nil uuid: all) (summed from monitor_template_bucket by monitor_refresh; not dumped)';
 
 CREATE TABLE flowcomm.monitor_failure_reason (
 	business_id  uuid NOT NULL,
@@ -293,29 +329,407 @@ CREATE TABLE flowcomm.monitor_failure_reason (
 	last_at      timestamptz NOT NULL,
 	PRIMARY KEY (business_id, channel, error_code)
 );
-COMMENT ON TABLE flowcomm.monitor_failure_reason IS 'Failed and bounced messages of the last day per business (nil uuid: all), channel and error code (derived by monitor_refresh; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_failure_reason IS 'Failed and bounced messages of the last day per business (nil uuid: all), channel and error code (summed from monitor_failure_bucket by monitor_refresh; not dumped)';
 
 CREATE TABLE flowcomm.monitor_refresh_state (
 	part          text PRIMARY KEY CHECK (part IN ('engagement', 'business')),
 	refreshed_at  timestamptz NOT NULL,
 	duration_ms   float8 NOT NULL
 );
-COMMENT ON TABLE flowcomm.monitor_refresh_state IS 'When each rollup part was last recomputed and how long it took (derived; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_refresh_state IS 'When each rollup part was last refreshed and how long it took (derived; not dumped)';
+
+-- What statements on communication changed, not folded yet: per created
+-- minute, business, channel, type, template, error code (failed/bounced
+-- only), origin and latency buckets, the change of each count.
+CREATE TABLE flowcomm.monitor_message_delta (
+	minute          timestamptz NOT NULL,
+	business_id     uuid NOT NULL,
+	channel         flowcomm.channel NOT NULL,
+	type            flowcomm.communication_type NOT NULL,
+	template_code   text,
+	error_code      text,
+	auto            boolean NOT NULL,
+	sent_lb         smallint,
+	delivered_lb    smallint,
+	messages        bigint NOT NULL,
+	sent            bigint NOT NULL,
+	delivered       bigint NOT NULL,
+	failed          bigint NOT NULL,
+	bounced         bigint NOT NULL,
+	opened          bigint NOT NULL,
+	clicked         bigint NOT NULL,
+	retries         bigint NOT NULL,
+	to_sent_n       bigint NOT NULL,
+	to_sent_s       float8 NOT NULL,
+	to_delivered_n  bigint NOT NULL,
+	to_delivered_s  float8 NOT NULL,
+	last_failed_at  timestamptz
+);
+COMMENT ON TABLE flowcomm.monitor_message_delta IS 'Changes of the message counts not folded into the buckets yet, one row per statement and group (derived; not dumped)';
+
+CREATE TABLE flowcomm.monitor_engagement_bucket (
+	minute          timestamptz NOT NULL,
+	business_id     uuid NOT NULL,
+	channel         flowcomm.channel NOT NULL,
+	type            flowcomm.communication_type NOT NULL,
+	messages        bigint NOT NULL,
+	sent            bigint NOT NULL,
+	delivered       bigint NOT NULL,
+	failed          bigint NOT NULL,
+	bounced         bigint NOT NULL,
+	opened          bigint NOT NULL,
+	clicked         bigint NOT NULL,
+	retries         bigint NOT NULL,
+	to_sent_n       bigint NOT NULL,
+	to_sent_s       float8 NOT NULL,
+	to_delivered_n  bigint NOT NULL,
+	to_delivered_s  float8 NOT NULL,
+	PRIMARY KEY (minute, business_id, channel, type)
+);
+COMMENT ON TABLE flowcomm.monitor_engagement_bucket IS 'Outbound messages per created minute (last day), business, channel and type with their current state: counts, retries, latency sums (derived; not dumped)';
+
+CREATE TABLE flowcomm.monitor_engagement_latency (
+	minute       timestamptz NOT NULL,
+	business_id  uuid NOT NULL,
+	channel      flowcomm.channel NOT NULL,
+	type         flowcomm.communication_type NOT NULL,
+	metric       text NOT NULL CHECK (metric IN ('to_sent', 'to_delivered')),
+	lb           smallint NOT NULL,
+	n            bigint NOT NULL,
+	PRIMARY KEY (minute, business_id, channel, type, metric, lb)
+);
+COMMENT ON TABLE flowcomm.monitor_engagement_latency IS 'Histogram of seconds queued -> sent / delivered per created minute, business, channel and type (bucket lb: monitor_latency_index); the p95 comes from it (derived; not dumped)';
+
+CREATE TABLE flowcomm.monitor_template_bucket (
+	hour           timestamptz NOT NULL,
+	business_id    uuid NOT NULL,
+	template_code  text NOT NULL,
+	channel        flowcomm.channel NOT NULL,
+	messages       bigint NOT NULL,
+	failed         bigint NOT NULL,
+	PRIMARY KEY (hour, business_id, template_code, channel)
+);
+COMMENT ON TABLE flowcomm.monitor_template_bucket IS 'Messages per created hour (last day), business, template and channel (derived; not dumped)';
+
+CREATE TABLE flowcomm.monitor_failure_bucket (
+	hour         timestamptz NOT NULL,
+	business_id  uuid NOT NULL,
+	channel      flowcomm.channel NOT NULL,
+	error_code   text NOT NULL,
+	messages     bigint NOT NULL,
+	last_at      timestamptz,
+	PRIMARY KEY (hour, business_id, channel, error_code)
+);
+COMMENT ON TABLE flowcomm.monitor_failure_bucket IS 'Failed and bounced messages per created hour (last day), business, channel and error code; last_at: the latest created_at counted (derived; not dumped)';
+
+-- Business metrics per UTC day (of the message, link or reminder); day
+-- ''infinity'' holds current-state counts (preferences), never pruned.
+CREATE TABLE flowcomm.monitor_business_delta (
+	day          date NOT NULL,
+	business_id  uuid NOT NULL,
+	metric       text NOT NULL,
+	label        text NOT NULL,
+	value        float8 NOT NULL
+);
+COMMENT ON TABLE flowcomm.monitor_business_delta IS 'Changes of the business metrics not folded into monitor_business_day yet (derived; not dumped)';
+
+CREATE TABLE flowcomm.monitor_business_day (
+	day          date NOT NULL,
+	business_id  uuid NOT NULL,
+	metric       text NOT NULL,
+	label        text NOT NULL,
+	value        float8 NOT NULL,
+	PRIMARY KEY (day, business_id, metric, label)
+);
+COMMENT ON TABLE flowcomm.monitor_business_day IS 'Business metrics per UTC day (last 31 days; day infinity: current preference counts) and business (derived; not dumped)';
 
 DO $$
 DECLARE
 	t text;
 BEGIN
-	FOREACH t IN ARRAY ARRAY['monitor_engagement', 'monitor_business_metric', 'monitor_template_use', 'monitor_failure_reason']
+	FOREACH t IN ARRAY ARRAY['monitor_engagement', 'monitor_business_metric', 'monitor_template_use', 'monitor_failure_reason',
+							 'monitor_message_delta', 'monitor_engagement_bucket', 'monitor_engagement_latency',
+							 'monitor_template_bucket', 'monitor_failure_bucket', 'monitor_business_delta', 'monitor_business_day']
 	LOOP
 		EXECUTE format('ALTER TABLE flowcomm.%I ENABLE ROW LEVEL SECURITY', t);
 		EXECUTE format('CREATE POLICY tenant_isolation ON flowcomm.%I USING (business_id = (SELECT flowcomm.current_business_id()))', t);
 		EXECUTE format('REVOKE ALL ON flowcomm.%I FROM PUBLIC', t);
-		EXECUTE format('GRANT SELECT ON flowcomm.%I TO flowcomm_viewer', t);
 	END LOOP;
 END
 $$;
+GRANT SELECT ON flowcomm.monitor_engagement, flowcomm.monitor_business_metric, flowcomm.monitor_template_use,
+	flowcomm.monitor_failure_reason TO flowcomm_viewer;
 REVOKE ALL ON flowcomm.monitor_refresh_state FROM PUBLIC;
+
+-- monitor_message_contrib: what one message adds to the counts (sgn 1) or
+-- takes away (sgn -1): the definitions of every engagement count.  A plain
+-- SQL set function, inlined into the triggers' and monitor_rebuild's
+-- queries (no call per row).
+CREATE FUNCTION flowcomm.monitor_message_contrib(sgn int, c flowcomm.communication,
+	OUT minute timestamptz, OUT business_id uuid, OUT channel flowcomm.channel, OUT type flowcomm.communication_type,
+	OUT template_code text, OUT error_code text, OUT auto boolean, OUT sent_lb smallint, OUT delivered_lb smallint,
+	OUT messages int, OUT sent int, OUT delivered int, OUT failed int, OUT bounced int, OUT opened int, OUT clicked int,
+	OUT retries int, OUT to_sent_n int, OUT to_sent_s float8, OUT to_delivered_n int, OUT to_delivered_s float8,
+	OUT last_failed_at timestamptz)
+RETURNS SETOF record
+LANGUAGE sql STABLE AS $$
+	SELECT date_trunc('minute', c.created_at), c.business_id, c.channel, c.type, c.template_code,
+		   CASE WHEN c.status IN ('failed', 'bounced') THEN coalesce(c.error_code, 'unknown') END,
+		   c.created_by LIKE 'SYSTEM\_%',
+		   flowcomm.monitor_latency_index(date_part('epoch', c.sent_at - c.queued_at)),
+		   flowcomm.monitor_latency_index(date_part('epoch', c.delivered_at - c.queued_at)),
+		   sgn,
+		   sgn * (c.sent_at IS NOT NULL)::int,
+		   sgn * (c.delivered_at IS NOT NULL OR c.status IN ('delivered', 'opened', 'clicked'))::int,
+		   sgn * (c.status = 'failed')::int,
+		   sgn * (c.status = 'bounced')::int,
+		   sgn * (c.opened_at IS NOT NULL OR c.status IN ('opened', 'clicked'))::int,
+		   sgn * (c.clicked_at IS NOT NULL OR c.status = 'clicked')::int,
+		   sgn * c.retry_count,
+		   sgn * (c.sent_at - c.queued_at IS NOT NULL)::int,
+		   sgn * coalesce(date_part('epoch', c.sent_at - c.queued_at), 0),
+		   sgn * (c.delivered_at - c.queued_at IS NOT NULL)::int,
+		   sgn * coalesce(date_part('epoch', c.delivered_at - c.queued_at), 0),
+		   CASE WHEN sgn > 0 AND c.status IN ('failed', 'bounced') THEN c.created_at END
+	 WHERE c.direction = 'outbound' AND c.created_at >= now() - interval '31 days'
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_message_contrib(int, flowcomm.communication) IS 'Internal: one outbound message of the last 31 days as a (signed) contribution to the monitoring counts';
+
+-- monitor_message_trg: append each statement's change of the counts: the
+-- new rows added, the old rows taken away, grouped (an update that changes
+-- nothing counted cancels out and writes nothing).  A payment confirmation
+-- also adds the payment link it paid and the reminders it answered
+-- (monitor_business_delta): only the first confirmation of an invoice
+-- counts (index reads of communication_entity_idx, payment_link_invoice_idx
+-- and reminder_log's key per confirmation).
+CREATE FUNCTION flowcomm.monitor_message_trg() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO monitor_message_delta
+		SELECT k.minute, k.business_id, k.channel, k.type, k.template_code, k.error_code, k.auto, k.sent_lb, k.delivered_lb,
+			   sum(k.messages), sum(k.sent), sum(k.delivered), sum(k.failed), sum(k.bounced), sum(k.opened), sum(k.clicked),
+			   sum(k.retries), sum(k.to_sent_n), sum(k.to_sent_s), sum(k.to_delivered_n), sum(k.to_delivered_s),
+			   max(k.last_failed_at)
+		  FROM new_rows n CROSS JOIN LATERAL monitor_message_contrib(1, n) k
+		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+		INSERT INTO monitor_business_delta (day, business_id, metric, label, value)
+		SELECT p.day, p.business_id, p.metric, p.label, count(*)
+		  FROM (SELECT (n.created_at AT TIME ZONE 'UTC')::date AS day, n.business_id, 'payment_links_paid' AS metric, '' AS label
+				  FROM new_rows n
+				 WHERE n.type = 'payment_confirmation' AND n.entity_id IS NOT NULL AND n.created_at >= now() - interval '31 days'
+				   AND EXISTS (SELECT 1 FROM payment_link l WHERE l.business_id = n.business_id AND l.invoice_id = n.entity_id)
+				   AND NOT EXISTS (SELECT 1 FROM communication c
+									WHERE c.business_id = n.business_id AND c.entity_type = n.entity_type
+									  AND c.entity_id = n.entity_id AND c.type = 'payment_confirmation'
+									  AND c.created_at >= now() - interval '31 days'
+									  AND (c.created_at, c.id) < (n.created_at, n.id))
+				UNION ALL
+				SELECT (r.created_at AT TIME ZONE 'UTC')::date, r.business_id, 'reminders_paid', r.step::text
+				  FROM new_rows n
+				  JOIN reminder_log r ON r.business_id = n.business_id AND r.invoice_id = n.entity_id
+				 WHERE n.type = 'payment_confirmation' AND n.entity_type = 'accountsReceivableInvoice'
+				   AND r.outcome = 'sent' AND r.created_at >= now() - interval '31 days'
+				   AND n.created_at >= r.created_at AND n.created_at < r.created_at + interval '7 days'
+				   AND NOT EXISTS (SELECT 1 FROM communication c
+									WHERE c.business_id = n.business_id AND c.entity_type = n.entity_type
+									  AND c.entity_id = n.entity_id AND c.type = 'payment_confirmation'
+									  AND c.created_at >= r.created_at
+									  AND (c.created_at, c.id) < (n.created_at, n.id))) p
+		 GROUP BY 1, 2, 3, 4;
+	ELSIF TG_OP = 'UPDATE' THEN
+		INSERT INTO monitor_message_delta
+		SELECT k.minute, k.business_id, k.channel, k.type, k.template_code, k.error_code, k.auto, k.sent_lb, k.delivered_lb,
+			   sum(k.messages), sum(k.sent), sum(k.delivered), sum(k.failed), sum(k.bounced), sum(k.opened), sum(k.clicked),
+			   sum(k.retries), sum(k.to_sent_n), sum(k.to_sent_s), sum(k.to_delivered_n), sum(k.to_delivered_s),
+			   max(k.last_failed_at)
+		  FROM (SELECT x.* FROM old_rows o CROSS JOIN LATERAL monitor_message_contrib(-1, o) x
+				UNION ALL
+				SELECT x.* FROM new_rows n CROSS JOIN LATERAL monitor_message_contrib(1, n) x) k
+		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+		HAVING sum(k.messages) <> 0 OR sum(k.sent) <> 0 OR sum(k.delivered) <> 0 OR sum(k.failed) <> 0
+			OR sum(k.bounced) <> 0 OR sum(k.opened) <> 0 OR sum(k.clicked) <> 0 OR sum(k.retries) <> 0
+			OR sum(k.to_sent_n) <> 0 OR sum(k.to_sent_s) <> 0 OR sum(k.to_delivered_n) <> 0 OR sum(k.to_delivered_s) <> 0
+			OR max(k.last_failed_at) IS NOT NULL;
+	ELSE
+		INSERT INTO monitor_message_delta
+		SELECT k.minute, k.business_id, k.channel, k.type, k.template_code, k.error_code, k.auto, k.sent_lb, k.delivered_lb,
+			   sum(k.messages), sum(k.sent), sum(k.delivered), sum(k.failed), sum(k.bounced), sum(k.opened), sum(k.clicked),
+			   sum(k.retries), sum(k.to_sent_n), sum(k.to_sent_s), sum(k.to_delivered_n), sum(k.to_delivered_s), NULL
+		  FROM old_rows o CROSS JOIN LATERAL monitor_message_contrib(-1, o) k
+		 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_message_trg() IS 'Internal: statement trigger of communication appending its change of the monitoring counts to monitor_message_delta (and paid links / reminders to monitor_business_delta)';
+
+-- The paid-link lookup of a payment confirmation.
+CREATE INDEX payment_link_invoice_idx ON flowcomm.payment_link (business_id, invoice_id);
+
+CREATE FUNCTION flowcomm.monitor_message_truncate() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	DELETE FROM monitor_message_delta;
+	DELETE FROM monitor_engagement_bucket;
+	DELETE FROM monitor_engagement_latency;
+	DELETE FROM monitor_template_bucket;
+	DELETE FROM monitor_failure_bucket;
+	DELETE FROM monitor_business_day
+	 WHERE metric IN ('invoices_sent', 'payment_links_opened', 'payment_links_paid', 'reminders_paid');
+	DELETE FROM monitor_business_delta
+	 WHERE metric IN ('payment_links_paid', 'reminders_paid');
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_message_truncate() IS 'Internal: truncated messages count nothing';
+
+CREATE TRIGGER monitor_message_ins AFTER INSERT ON flowcomm.communication
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_message_trg();
+CREATE TRIGGER monitor_message_upd AFTER UPDATE ON flowcomm.communication
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_message_trg();
+CREATE TRIGGER monitor_message_del AFTER DELETE ON flowcomm.communication
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_message_trg();
+CREATE TRIGGER monitor_message_truncate AFTER TRUNCATE ON flowcomm.communication
+	FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_message_truncate();
+
+-- monitor_business_trg: payment links issued (by issue day), reminders
+-- sent (by step and day), preferences (current counts, day infinity).
+CREATE FUNCTION flowcomm.monitor_business_trg() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'payment_link' THEN
+		IF TG_OP = 'INSERT' THEN
+			INSERT INTO monitor_business_delta
+			SELECT (n.issued_at AT TIME ZONE 'UTC')::date, n.business_id, 'payment_links_issued', '', count(*)
+			  FROM new_rows n WHERE n.issued_at >= now() - interval '31 days' GROUP BY 1, 2;
+		ELSE
+			INSERT INTO monitor_business_delta
+			SELECT (o.issued_at AT TIME ZONE 'UTC')::date, o.business_id, 'payment_links_issued', '', -count(*)
+			  FROM old_rows o WHERE o.issued_at >= now() - interval '31 days' GROUP BY 1, 2;
+		END IF;
+	ELSIF TG_TABLE_NAME = 'reminder_log' THEN
+		INSERT INTO monitor_business_delta
+		SELECT (r.created_at AT TIME ZONE 'UTC')::date, r.business_id, 'reminders_sent', r.step::text, sum(r.sgn)
+		  FROM (SELECT 1 AS sgn, n.business_id, n.step, n.created_at FROM new_rows n WHERE n.outcome = 'sent') r
+		 WHERE r.created_at >= now() - interval '31 days'
+		 GROUP BY 1, 2, 4;
+	ELSIF TG_OP = 'INSERT' THEN
+		INSERT INTO monitor_business_delta
+		SELECT 'infinity'::date, n.business_id, 'preferences', f.name, sum(f.enabled::int)
+		  FROM new_rows n CROSS JOIN LATERAL monitor_preference_flags(n) f
+		 GROUP BY 2, 4;
+	ELSIF TG_OP = 'UPDATE' THEN
+		INSERT INTO monitor_business_delta
+		SELECT 'infinity'::date, x.business_id, 'preferences', x.name, sum(x.v)
+		  FROM (SELECT o.business_id, f.name, -f.enabled::int AS v FROM old_rows o CROSS JOIN LATERAL monitor_preference_flags(o) f
+				UNION ALL
+				SELECT n.business_id, f.name, f.enabled::int FROM new_rows n CROSS JOIN LATERAL monitor_preference_flags(n) f) x
+		 GROUP BY 2, 4
+		HAVING sum(x.v) <> 0;
+	ELSE
+		INSERT INTO monitor_business_delta
+		SELECT 'infinity'::date, o.business_id, 'preferences', f.name, -sum(f.enabled::int)
+		  FROM old_rows o CROSS JOIN LATERAL monitor_preference_flags(o) f
+		 GROUP BY 2, 4;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_business_trg() IS 'Internal: statement trigger of payment_link (insert, delete), reminder_log (insert) and communication_preference (insert, update, delete) appending business metric changes to monitor_business_delta';
+
+CREATE FUNCTION flowcomm.monitor_preference_flags(p flowcomm.communication_preference, OUT name text, OUT enabled boolean)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE AS $$
+	VALUES ('email', p.email_enabled), ('sms', p.sms_enabled), ('whatsapp', p.whatsapp_enabled),
+		   ('messenger', p.messenger_enabled), ('opted_out', p.opted_out_at IS NOT NULL), ('total', true)
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_preference_flags(flowcomm.communication_preference) IS 'Internal: a recipient''s preference as the counts it adds to (channels enabled, opted out, total)';
+
+CREATE TRIGGER monitor_payment_link_ins AFTER INSERT ON flowcomm.payment_link
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_business_trg();
+CREATE TRIGGER monitor_payment_link_del AFTER DELETE ON flowcomm.payment_link
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_business_trg();
+CREATE TRIGGER monitor_reminder_ins AFTER INSERT ON flowcomm.reminder_log
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_business_trg();
+CREATE TRIGGER monitor_preference_ins AFTER INSERT ON flowcomm.communication_preference
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_business_trg();
+CREATE TRIGGER monitor_preference_upd AFTER UPDATE ON flowcomm.communication_preference
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_business_trg();
+CREATE TRIGGER monitor_preference_del AFTER DELETE ON flowcomm.communication_preference
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION flowcomm.monitor_business_trg();
+
+-- monitor_fold: move the deltas into the buckets (work: the delta rows),
+-- drop the buckets that left their window.  Called by the refreshes, which
+-- hold monitor_refresh's lock.
+CREATE FUNCTION flowcomm.monitor_fold() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+DECLARE
+	folded bigint;
+	horizon timestamptz := date_trunc('minute', now() - interval '1 day');
+BEGIN
+	WITH d AS (DELETE FROM monitor_message_delta RETURNING *),
+	e AS (INSERT INTO monitor_engagement_bucket AS b
+		  SELECT d.minute, d.business_id, d.channel, d.type, sum(d.messages), sum(d.sent), sum(d.delivered), sum(d.failed),
+				 sum(d.bounced), sum(d.opened), sum(d.clicked), sum(d.retries), sum(d.to_sent_n), sum(d.to_sent_s),
+				 sum(d.to_delivered_n), sum(d.to_delivered_s)
+			FROM d WHERE d.minute >= horizon GROUP BY 1, 2, 3, 4
+		  ON CONFLICT (minute, business_id, channel, type) DO UPDATE SET
+			messages = b.messages + excluded.messages, sent = b.sent + excluded.sent,
+			delivered = b.delivered + excluded.delivered, failed = b.failed + excluded.failed,
+			bounced = b.bounced + excluded.bounced, opened = b.opened + excluded.opened,
+			clicked = b.clicked + excluded.clicked, retries = b.retries + excluded.retries,
+			to_sent_n = b.to_sent_n + excluded.to_sent_n, to_sent_s = b.to_sent_s + excluded.to_sent_s,
+			to_delivered_n = b.to_delivered_n + excluded.to_delivered_n,
+			to_delivered_s = b.to_delivered_s + excluded.to_delivered_s),
+	l AS (INSERT INTO monitor_engagement_latency AS b
+		  SELECT d.minute, d.business_id, d.channel, d.type, m.metric, m.lb, sum(m.n)
+			FROM d CROSS JOIN LATERAL (VALUES ('to_sent', d.sent_lb, d.to_sent_n),
+											  ('to_delivered', d.delivered_lb, d.to_delivered_n)) m(metric, lb, n)
+		   WHERE d.minute >= horizon AND m.lb IS NOT NULL
+		   GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(m.n) <> 0
+		  ON CONFLICT (minute, business_id, channel, type, metric, lb) DO UPDATE SET n = b.n + excluded.n),
+	t AS (INSERT INTO monitor_template_bucket AS b
+		  SELECT date_trunc('hour', d.minute), d.business_id, d.template_code, d.channel, sum(d.messages),
+				 sum(d.failed + d.bounced)
+			FROM d WHERE d.minute >= horizon AND d.template_code IS NOT NULL GROUP BY 1, 2, 3, 4
+		  ON CONFLICT (hour, business_id, template_code, channel) DO UPDATE SET
+			messages = b.messages + excluded.messages, failed = b.failed + excluded.failed),
+	f AS (INSERT INTO monitor_failure_bucket AS b
+		  SELECT date_trunc('hour', d.minute), d.business_id, d.channel, d.error_code, sum(d.failed + d.bounced),
+				 max(d.last_failed_at)
+			FROM d WHERE d.minute >= horizon AND d.error_code IS NOT NULL GROUP BY 1, 2, 3, 4
+		  ON CONFLICT (hour, business_id, channel, error_code) DO UPDATE SET
+			messages = b.messages + excluded.messages, last_at = greatest(b.last_at, excluded.last_at)),
+	bd AS (DELETE FROM monitor_business_delta RETURNING *),
+	bm AS (INSERT INTO monitor_business_day AS b
+		   SELECT x.day, x.business_id, x.metric, x.label, sum(x.value)
+			 FROM (SELECT (d.minute AT TIME ZONE 'UTC')::date AS day, d.business_id, 'invoices_sent' AS metric,
+						  CASE WHEN d.auto THEN 'auto' ELSE 'manual' END AS label, d.sent::float8 AS value
+					 FROM d WHERE d.type = 'invoice' AND d.sent <> 0
+				   UNION ALL
+				   SELECT (d.minute AT TIME ZONE 'UTC')::date, d.business_id, 'payment_links_opened', '', d.clicked
+					 FROM d WHERE d.type = 'payment_link' AND d.clicked <> 0
+				   UNION ALL
+				   SELECT bd.day, bd.business_id, bd.metric, bd.label, bd.value FROM bd) x
+			WHERE x.day >= (now() AT TIME ZONE 'UTC')::date - 31
+			GROUP BY 1, 2, 3, 4
+		   ON CONFLICT (day, business_id, metric, label) DO UPDATE SET value = b.value + excluded.value)
+	SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM bd) INTO folded;
+
+	DELETE FROM monitor_engagement_bucket WHERE minute < horizon;
+	DELETE FROM monitor_engagement_latency WHERE minute < horizon;
+	DELETE FROM monitor_template_bucket WHERE hour < date_trunc('hour', horizon);
+	DELETE FROM monitor_failure_bucket WHERE hour < date_trunc('hour', horizon);
+	DELETE FROM monitor_business_day WHERE day < (now() AT TIME ZONE 'UTC')::date - 31;
+	RETURN folded;
+END
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_fold() IS 'Internal: fold monitor_message_delta and monitor_business_delta into the time buckets and drop the buckets older than their window; returns the delta rows folded';
 
 -- monitor_businesses: the businesses with messages, by a loose index scan of
 -- communication_stats_idx (one descent per business, not per message).
@@ -331,8 +745,8 @@ SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION flowcomm.monitor_businesses() IS 'Internal: businesses that have messages (loose index scan, one index descent each)';
 
--- monitor_refresh_engagement: recompute the hour / day rollups from the
--- last day of each business (index-only range reads of communication_stats_idx).
+-- monitor_refresh_engagement: fold, then sum the minute buckets of the
+-- last hour / day (and the hour buckets of templates and failure reasons).
 CREATE FUNCTION flowcomm.monitor_refresh_engagement() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
@@ -340,116 +754,76 @@ DECLARE
 	t0 timestamptz := clock_timestamp();
 	nil uuid := '00000000-0000-0000-0000-000000000000';
 BEGIN
+	PERFORM monitor_fold();
 	DELETE FROM monitor_engagement;
+	WITH w(win, since) AS (VALUES ('1h', date_trunc('minute', now() - interval '1 hour')),
+								  ('1d', date_trunc('minute', now() - interval '1 day'))),
+	s AS (SELECT coalesce(b.business_id, nil) AS business_id, w.win, b.channel, b.type, sum(b.messages) AS messages,
+				 sum(b.sent) AS sent, sum(b.delivered) AS delivered, sum(b.failed) AS failed, sum(b.bounced) AS bounced,
+				 sum(b.opened) AS opened, sum(b.clicked) AS clicked, sum(b.retries) AS retries,
+				 sum(b.to_sent_s) / nullif(sum(b.to_sent_n), 0) AS avg_to_sent,
+				 sum(b.to_delivered_s) / nullif(sum(b.to_delivered_n), 0) AS avg_to_delivered
+			FROM monitor_engagement_bucket b JOIN w ON b.minute >= w.since
+		   GROUP BY GROUPING SETS ((b.business_id, w.win, b.channel, b.type), (w.win, b.channel, b.type))),
+	h AS (SELECT coalesce(l.business_id, nil) AS business_id, w.win, l.channel, l.type, l.metric, l.lb, sum(l.n) AS n
+			FROM monitor_engagement_latency l JOIN w ON l.minute >= w.since
+		   GROUP BY GROUPING SETS ((l.business_id, w.win, l.channel, l.type, l.metric, l.lb),
+								   (w.win, l.channel, l.type, l.metric, l.lb))),
+	-- p95: in the first bucket whose cumulative count reaches 95 % of all,
+	-- interpolated linearly between the bucket's bounds
+	p AS (SELECT DISTINCT ON (c.business_id, c.win, c.channel, c.type, c.metric)
+				 c.business_id, c.win, c.channel, c.type, c.metric,
+				 monitor_latency_upper((c.lb - 1)::smallint) + (monitor_latency_upper(c.lb) - monitor_latency_upper((c.lb - 1)::smallint))
+					 * (0.95 * c.total - (c.cum - c.n)) / c.n AS p95
+			FROM (SELECT h.*, sum(h.n) OVER (PARTITION BY h.business_id, h.win, h.channel, h.type, h.metric ORDER BY h.lb) AS cum,
+						 sum(h.n) OVER (PARTITION BY h.business_id, h.win, h.channel, h.type, h.metric) AS total
+					FROM h WHERE h.n > 0) c
+		   WHERE c.cum >= 0.95 * c.total
+		   ORDER BY c.business_id, c.win, c.channel, c.type, c.metric, c.lb)
 	INSERT INTO monitor_engagement
-	SELECT coalesce(x.business_id, nil), w.win, x.channel, x.type, count(*),
-		   count(*) FILTER (WHERE x.sent_at IS NOT NULL),
-		   count(*) FILTER (WHERE x.delivered_at IS NOT NULL OR x.status IN ('delivered', 'opened', 'clicked')),
-		   count(*) FILTER (WHERE x.status = 'failed'),
-		   count(*) FILTER (WHERE x.status = 'bounced'),
-		   count(*) FILTER (WHERE x.opened_at IS NOT NULL OR x.status IN ('opened', 'clicked')),
-		   count(*) FILTER (WHERE x.clicked_at IS NOT NULL OR x.status = 'clicked'),
-		   coalesce(sum(x.retry_count), 0),
-		   avg(date_part('epoch', x.sent_at - x.queued_at)),
-		   percentile_cont(0.95) WITHIN GROUP (ORDER BY date_part('epoch', x.sent_at - x.queued_at)),
-		   avg(date_part('epoch', x.delivered_at - x.queued_at)),
-		   percentile_cont(0.95) WITHIN GROUP (ORDER BY date_part('epoch', x.delivered_at - x.queued_at))
-	  FROM monitor_businesses() b(id)
-	 CROSS JOIN LATERAL (SELECT c.business_id, c.channel, c.type, c.status, c.created_at, c.queued_at, c.sent_at,
-								c.delivered_at, c.opened_at, c.clicked_at, c.retry_count
-						   FROM communication c
-						  WHERE c.business_id = b.id AND c.created_at >= now() - interval '1 day'
-							AND c.direction = 'outbound') x
-	  JOIN (VALUES ('1h', interval '1 hour'), ('1d', interval '1 day')) w(win, span)
-		ON x.created_at >= now() - w.span
-	 GROUP BY GROUPING SETS ((x.business_id, w.win, x.channel, x.type), (w.win, x.channel, x.type));
+	SELECT s.business_id, s.win, s.channel, s.type, s.messages, s.sent, s.delivered, s.failed, s.bounced, s.opened,
+		   s.clicked, s.retries, s.avg_to_sent, ps.p95, s.avg_to_delivered, pd.p95
+	  FROM s
+	  LEFT JOIN p ps ON (ps.business_id, ps.win, ps.channel, ps.type, ps.metric) = (s.business_id, s.win, s.channel, s.type, 'to_sent')
+	  LEFT JOIN p pd ON (pd.business_id, pd.win, pd.channel, pd.type, pd.metric) = (s.business_id, s.win, s.channel, s.type, 'to_delivered')
+	 WHERE s.messages <> 0;
 
 	DELETE FROM monitor_failure_reason;
 	INSERT INTO monitor_failure_reason
-	SELECT coalesce(x.business_id, nil), x.channel, x.code, count(*), max(x.created_at)
-	  FROM monitor_businesses() b(id)
-	 CROSS JOIN LATERAL (SELECT c.business_id, c.channel, coalesce(c.error_code, 'unknown') AS code, c.created_at
-						   FROM communication c
-						  WHERE c.business_id = b.id AND c.status IN ('failed', 'bounced')
-							AND c.created_at >= now() - interval '1 day') x
-	 GROUP BY GROUPING SETS ((x.business_id, x.channel, x.code), (x.channel, x.code));
+	SELECT coalesce(f.business_id, nil), f.channel, f.error_code, sum(f.messages), max(f.last_at)
+	  FROM monitor_failure_bucket f WHERE f.hour >= date_trunc('hour', now() - interval '1 day')
+	 GROUP BY GROUPING SETS ((f.business_id, f.channel, f.error_code), (f.channel, f.error_code))
+	HAVING sum(f.messages) > 0;
 
 	DELETE FROM monitor_template_use;
 	INSERT INTO monitor_template_use
-	SELECT coalesce(x.business_id, nil), x.template_code, x.channel, count(*),
-		   count(*) FILTER (WHERE x.status IN ('failed', 'bounced'))
-	  FROM monitor_businesses() b(id)
-	 CROSS JOIN LATERAL (SELECT c.business_id, c.template_code, c.channel, c.status FROM communication c
-						  WHERE c.business_id = b.id AND c.created_at >= now() - interval '1 day'
-							AND c.template_code IS NOT NULL) x
-	 GROUP BY GROUPING SETS ((x.business_id, x.template_code, x.channel), (x.template_code, x.channel));
+	SELECT coalesce(t.business_id, nil), t.template_code, t.channel, sum(t.messages), sum(t.failed)
+	  FROM monitor_template_bucket t WHERE t.hour >= date_trunc('hour', now() - interval '1 day')
+	 GROUP BY GROUPING SETS ((t.business_id, t.template_code, t.channel), (t.template_code, t.channel))
+	HAVING sum(t.messages) > 0;
 
 	INSERT INTO monitor_refresh_state VALUES ('engagement', now(), date_part('epoch', clock_timestamp() - t0) * 1000)
 	ON CONFLICT (part) DO UPDATE SET refreshed_at = excluded.refreshed_at, duration_ms = excluded.duration_ms;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.monitor_refresh_engagement() IS 'Internal: recompute monitor_engagement, monitor_failure_reason and monitor_template_use from the last day of messages';
+COMMENT ON FUNCTION flowcomm.monitor_refresh_engagement() IS 'Internal: fold the deltas, then sum monitor_engagement, monitor_failure_reason and monitor_template_use from the buckets of the last hour / day';
 
--- monitor_refresh_business: the seed's business metrics over 30 days.
-CREATE FUNCTION flowcomm.monitor_refresh_business(paid_within_days int DEFAULT 7) RETURNS void
+-- monitor_refresh_business: fold, then the seed's business metrics from
+-- the day buckets of the last 30 days; unsubscribes of the last day by
+-- primary-key range reads of suppression (UUIDv7 ids) per business.
+CREATE FUNCTION flowcomm.monitor_refresh_business() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	t0 timestamptz := clock_timestamp();
 	nil uuid := '00000000-0000-0000-0000-000000000000';
-	since timestamptz := now() - interval '30 days';
 BEGIN
+	PERFORM monitor_fold();
 	DELETE FROM monitor_business_metric;
 	WITH m(business_id, metric, label, value) AS (
-		-- invoices: automatic (rules, collections: createdBy SYSTEM_*) vs manual (API)
-		SELECT c.business_id, 'invoices_sent', CASE WHEN c.created_by LIKE 'SYSTEM\_%' THEN 'auto' ELSE 'manual' END,
-			   count(*)::float8
-		  FROM monitor_businesses() b(id)
-		  JOIN communication c ON c.business_id = b.id AND c.type = 'invoice' AND c.created_at >= since
-		   AND c.direction = 'outbound' AND c.sent_at IS NOT NULL
-		 GROUP BY 1, 3
+		SELECT d.business_id, d.metric, d.label, d.value FROM monitor_business_day d
+		 WHERE d.day >= (now() AT TIME ZONE 'UTC')::date - 30
 		UNION ALL
-		SELECT l.business_id, 'payment_links_issued', '', count(*)::float8
-		  FROM payment_link l WHERE l.issued_at >= since GROUP BY 1
-		UNION ALL
-		-- opened: a payment-link message whose link was clicked (the host sees the payment page)
-		SELECT c.business_id, 'payment_links_opened', '', count(*)::float8
-		  FROM monitor_businesses() b(id)
-		  JOIN communication c ON c.business_id = b.id AND c.type = 'payment_link' AND c.created_at >= since
-		   AND (c.clicked_at IS NOT NULL OR c.status = 'clicked')
-		 GROUP BY 1
-		UNION ALL
-		-- paid: a payment confirmation sent for an invoice that had a payment link
-		SELECT c.business_id, 'payment_links_paid', '', count(DISTINCT c.entity_id)::float8
-		  FROM monitor_businesses() b(id)
-		  JOIN communication c ON c.business_id = b.id AND c.type = 'payment_confirmation' AND c.created_at >= since
-		 WHERE EXISTS (SELECT 1 FROM payment_link l WHERE l.business_id = c.business_id AND l.invoice_id = c.entity_id)
-		 GROUP BY 1
-		UNION ALL
-		-- collection effectiveness: reminders sent per step, and those whose
-		-- invoice was paid (payment confirmation) within paid_within_days
-		SELECT r.business_id, 'reminders_sent', r.step::text, count(*)::float8
-		  FROM reminder_log r WHERE r.outcome = 'sent' AND r.created_at >= since GROUP BY 1, 3
-		UNION ALL
-		SELECT r.business_id, 'reminders_paid', r.step::text, count(*)::float8
-		  FROM reminder_log r
-		 WHERE r.outcome = 'sent' AND r.created_at >= since
-		   AND EXISTS (SELECT 1 FROM communication c
-						WHERE c.business_id = r.business_id AND c.entity_type = 'accountsReceivableInvoice'
-						  AND c.entity_id = r.invoice_id AND c.type = 'payment_confirmation'
-						  AND c.created_at >= r.created_at
-						  AND c.created_at < r.created_at + make_interval(days => paid_within_days))
-		 GROUP BY 1, 3
-		UNION ALL
-		-- preference distribution: recipients with each channel enabled, and opted out
-		SELECT p.business_id, 'preferences', ch.name, count(*) FILTER (WHERE ch.enabled)::float8
-		  FROM communication_preference p
-		 CROSS JOIN LATERAL (VALUES ('email', p.email_enabled), ('sms', p.sms_enabled),
-									('whatsapp', p.whatsapp_enabled), ('messenger', p.messenger_enabled),
-									('opted_out', p.opted_out_at IS NOT NULL), ('total', true)) ch(name, enabled)
-		 GROUP BY 1, 3
-		UNION ALL
-		-- unsubscribes of the last day (ids are UUIDv7: a primary-key range read)
 		SELECT s.business_id, 'unsubscribes_1d', s.channel::text, count(*)::float8
 		  FROM monitor_businesses() b(id)
 		  JOIN suppression s ON s.business_id = b.id AND s.id >= uuid_v7_at(now() - interval '1 day')
@@ -458,15 +832,16 @@ BEGIN
 	INSERT INTO monitor_business_metric (business_id, metric, label, value)
 	SELECT coalesce(business_id, nil), metric, label, sum(value)
 	  FROM m
-	 GROUP BY GROUPING SETS ((business_id, metric, label), (metric, label));
+	 GROUP BY GROUPING SETS ((business_id, metric, label), (metric, label))
+	HAVING sum(value) <> 0 OR metric = 'preferences';
 
 	INSERT INTO monitor_refresh_state VALUES ('business', now(), date_part('epoch', clock_timestamp() - t0) * 1000)
 	ON CONFLICT (part) DO UPDATE SET refreshed_at = excluded.refreshed_at, duration_ms = excluded.duration_ms;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.monitor_refresh_business(int) IS 'Internal: recompute monitor_business_metric (30 days): invoices auto/manual, payment links issued/opened/paid, reminders sent and paid within N days by step, preferences, unsubscribes';
+COMMENT ON FUNCTION flowcomm.monitor_refresh_business() IS 'Internal: fold the deltas, then sum monitor_business_metric from the day buckets (30 days): invoices auto/manual, payment links issued/opened/paid, reminders sent and paid within 7 days by step, preferences; and unsubscribes of the last day';
 
--- monitor_refresh: recompute the rollups older than their interval (one
+-- monitor_refresh: refresh the rollups older than their interval (one
 -- caller at a time).  The exporter's queries call it; force for tests.
 CREATE FUNCTION flowcomm.monitor_refresh(force boolean DEFAULT false,
 	engagement_every interval DEFAULT '60 seconds', business_every interval DEFAULT '5 minutes')
@@ -493,7 +868,77 @@ BEGIN
 	RETURN done;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.monitor_refresh(boolean, interval, interval) IS 'Recompute the monitoring rollups that are older than their interval (engagement 60 s, business 5 min) or all when force; returns the parts recomputed';
+COMMENT ON FUNCTION flowcomm.monitor_refresh(boolean, interval, interval) IS 'Fold the monitoring deltas and re-sum the rollups that are older than their interval (engagement 60 s, business 5 min) or all when force; returns the parts refreshed';
+
+-- monitor_rebuild: recompute every derived monitor_* table from the data:
+-- the queue counts, the buckets from the messages of the last 31 days (per
+-- business, range reads of communication_stats_idx), links, reminders and
+-- preferences.  The triggers keep them afterwards; this is for an upgrade
+-- or after loading rows with triggers disabled (session_replication_role).
+-- Its cost grows with a month's history: the cold start, not the refresh.
+CREATE FUNCTION flowcomm.monitor_rebuild() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, flowcomm, pg_temp AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(hashtext('flowcomm.monitor_refresh'));
+	PERFORM pg_advisory_xact_lock(hashtext('flowcomm.monitor_queue_fold'));
+	LOCK communication_queue, communication, payment_link, reminder_log, communication_preference IN SHARE MODE;
+	DELETE FROM monitor_queue_delta;
+	DELETE FROM monitor_queue_count;
+	INSERT INTO monitor_queue_count (priority, channel, status, n)
+	SELECT priority, channel, status, count(*) FROM communication_queue GROUP BY 1, 2, 3;
+
+	DELETE FROM monitor_message_delta;
+	DELETE FROM monitor_engagement_bucket;
+	DELETE FROM monitor_engagement_latency;
+	DELETE FROM monitor_template_bucket;
+	DELETE FROM monitor_failure_bucket;
+	DELETE FROM monitor_business_delta;
+	DELETE FROM monitor_business_day;
+	INSERT INTO monitor_message_delta
+	SELECT k.minute, k.business_id, k.channel, k.type, k.template_code, k.error_code, k.auto, k.sent_lb, k.delivered_lb,
+		   sum(k.messages), sum(k.sent), sum(k.delivered), sum(k.failed), sum(k.bounced), sum(k.opened), sum(k.clicked),
+		   sum(k.retries), sum(k.to_sent_n), sum(k.to_sent_s), sum(k.to_delivered_n), sum(k.to_delivered_s),
+		   max(k.last_failed_at)
+	  FROM monitor_businesses() b(id)
+	  JOIN communication c ON c.business_id = b.id AND c.created_at >= now() - interval '31 days'
+	 CROSS JOIN LATERAL monitor_message_contrib(1, c) k
+	 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+	INSERT INTO monitor_business_delta (day, business_id, metric, label, value)
+	SELECT x.day, x.business_id, x.metric, x.label, count(*)
+	  FROM (SELECT (l.issued_at AT TIME ZONE 'UTC')::date AS day, l.business_id, 'payment_links_issued' AS metric, '' AS label
+			  FROM payment_link l WHERE l.issued_at >= now() - interval '31 days'
+			UNION ALL
+			SELECT (r.created_at AT TIME ZONE 'UTC')::date, r.business_id, 'reminders_sent', r.step::text
+			  FROM reminder_log r WHERE r.outcome = 'sent' AND r.created_at >= now() - interval '31 days'
+			UNION ALL
+			-- the first confirmation of an invoice with a payment link
+			(SELECT DISTINCT ON (c.business_id, c.entity_type, c.entity_id)
+					(c.created_at AT TIME ZONE 'UTC')::date, c.business_id, 'payment_links_paid', ''
+			   FROM monitor_businesses() b(id)
+			   JOIN communication c ON c.business_id = b.id AND c.created_at >= now() - interval '31 days'
+			  WHERE c.type = 'payment_confirmation' AND c.entity_id IS NOT NULL
+				AND EXISTS (SELECT 1 FROM payment_link l WHERE l.business_id = c.business_id AND l.invoice_id = c.entity_id)
+			  ORDER BY c.business_id, c.entity_type, c.entity_id, c.created_at, c.id)
+			UNION ALL
+			-- reminders answered by a confirmation within 7 days
+			SELECT (r.created_at AT TIME ZONE 'UTC')::date, r.business_id, 'reminders_paid', r.step::text
+			  FROM reminder_log r
+			 WHERE r.outcome = 'sent' AND r.created_at >= now() - interval '31 days'
+			   AND EXISTS (SELECT 1 FROM communication c
+							WHERE c.business_id = r.business_id AND c.entity_type = 'accountsReceivableInvoice'
+							  AND c.entity_id = r.invoice_id AND c.type = 'payment_confirmation'
+							  AND c.created_at >= r.created_at AND c.created_at < r.created_at + interval '7 days')) x
+	 GROUP BY 1, 2, 3, 4;
+	INSERT INTO monitor_business_delta (day, business_id, metric, label, value)
+	SELECT 'infinity'::date, p.business_id, 'preferences', f.name, sum(f.enabled::int)
+	  FROM communication_preference p CROSS JOIN LATERAL monitor_preference_flags(p) f
+	 GROUP BY 2, 4;
+	PERFORM monitor_refresh_engagement();
+	PERFORM monitor_refresh_business();
+END
+$$;
+COMMENT ON FUNCTION flowcomm.monitor_rebuild() IS 'Recompute every derived monitor_* table (queue counts, buckets, rollups) from the data: after an upgrade or a load with triggers disabled; the triggers keep them current afterwards';
 
 -- ------------------------------------------------------------ exporter views
 -- Business label cardinality: the top_n businesses by messages of the last
@@ -666,5 +1111,6 @@ GRANT EXECUTE ON FUNCTION flowcomm.monitor_delivery(), flowcomm.monitor_rate_buc
 	flowcomm.monitor_failure_reasons(int), flowcomm.dashboard()
 	TO flowcomm_monitor;
 GRANT SELECT ON flowcomm.monitor_refresh_state TO flowcomm_monitor;
+GRANT EXECUTE ON FUNCTION flowcomm.monitor_rebuild() TO flowcomm_platform_admin;
 -- Per-worker series (state, last loop) come straight from worker_status().
 GRANT EXECUTE ON FUNCTION flowcomm.worker_status() TO flowcomm_monitor;
