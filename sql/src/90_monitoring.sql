@@ -249,17 +249,18 @@ COMMENT ON FUNCTION flowcomm.monitor_webhooks_waiting(int) IS 'Provider callback
 -- changed to monitor_message_delta / monitor_business_delta (append-only,
 -- no index, no row two writers fight over: one row per statement and
 -- group, as for the queue counts).  A refresh folds the deltas into small
--- time buckets -- engagement per minute, templates and failure reasons per
--- hour, business metrics per UTC day -- and prunes the buckets that left
--- their window; the hour / day figures are sums over at most 1,440 minute
--- rows per business, channel and type.  Refresh work is proportional to the
--- statements since the last refresh, never to the window or the history.
+-- time buckets -- engagement per minute (last hour) and per hour (last
+-- day), templates and failure reasons per hour, business metrics per UTC
+-- day -- and prunes the buckets that left their window; the hour / day
+-- figures are sums over at most 60 / 25 bucket rows per business, channel
+-- and type.  Refresh work is proportional to the statements since the last
+-- refresh and to the number of groups, never to the window or the history.
 -- A message counts in the bucket of its created_at, with its current state:
 -- an update (a late webhook, a retry, an admin requeue) moves its
 -- contribution by (new row - old row), so the buckets equal what a
 -- recomputation from the messages gives (monitor_rebuild does that, after a
--- load with triggers disabled).  Window edges are whole minutes (engagement)
--- or hours (templates, failure reasons) or UTC days (business metrics).
+-- load with triggers disabled).  Window edges are whole minutes (last hour),
+-- hours (last day, templates, failure reasons) or UTC days (business).
 
 -- Latency histogram: bucket 1 is <= 10 ms, bucket k >= 2 covers
 -- 10 ms * 2^((k-2)/4) .. 10 ms * 2^((k-1)/4) (four buckets per doubling),
@@ -368,7 +369,8 @@ CREATE TABLE flowcomm.monitor_message_delta (
 COMMENT ON TABLE flowcomm.monitor_message_delta IS 'Changes of the message counts not folded into the buckets yet, one row per statement and group (derived; not dumped)';
 
 CREATE TABLE flowcomm.monitor_engagement_bucket (
-	minute          timestamptz NOT NULL,
+	grain           text NOT NULL CHECK (grain IN ('minute', 'hour')),
+	start           timestamptz NOT NULL,
 	business_id     uuid NOT NULL,
 	channel         flowcomm.channel NOT NULL,
 	type            flowcomm.communication_type NOT NULL,
@@ -384,21 +386,22 @@ CREATE TABLE flowcomm.monitor_engagement_bucket (
 	to_sent_s       float8 NOT NULL,
 	to_delivered_n  bigint NOT NULL,
 	to_delivered_s  float8 NOT NULL,
-	PRIMARY KEY (minute, business_id, channel, type)
+	PRIMARY KEY (grain, start, business_id, channel, type)
 );
-COMMENT ON TABLE flowcomm.monitor_engagement_bucket IS 'Outbound messages per created minute (last day), business, channel and type with their current state: counts, retries, latency sums (derived; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_engagement_bucket IS 'Outbound messages per created minute (last hour) and hour (last day), business, channel and type with their current state: counts, retries, latency sums (derived; not dumped)';
 
 CREATE TABLE flowcomm.monitor_engagement_latency (
-	minute       timestamptz NOT NULL,
+	grain        text NOT NULL CHECK (grain IN ('minute', 'hour')),
+	start        timestamptz NOT NULL,
 	business_id  uuid NOT NULL,
 	channel      flowcomm.channel NOT NULL,
 	type         flowcomm.communication_type NOT NULL,
 	metric       text NOT NULL CHECK (metric IN ('to_sent', 'to_delivered')),
 	lb           smallint NOT NULL,
 	n            bigint NOT NULL,
-	PRIMARY KEY (minute, business_id, channel, type, metric, lb)
+	PRIMARY KEY (grain, start, business_id, channel, type, metric, lb)
 );
-COMMENT ON TABLE flowcomm.monitor_engagement_latency IS 'Histogram of seconds queued -> sent / delivered per created minute, business, channel and type (bucket lb: monitor_latency_index); the p95 comes from it (derived; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_engagement_latency IS 'Histogram of seconds queued -> sent / delivered per created minute (last hour) and hour (last day), business, channel and type (bucket lb: monitor_latency_index); the p95 comes from it (derived; not dumped)';
 
 CREATE TABLE flowcomm.monitor_template_bucket (
 	hour           timestamptz NOT NULL,
@@ -670,15 +673,22 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, flowcomm, pg_temp AS $$
 DECLARE
 	folded bigint;
-	horizon timestamptz := date_trunc('minute', now() - interval '1 day');
+	horizon timestamptz := date_trunc('hour', now() - interval '1 day');
+	minutes timestamptz := date_trunc('minute', now() - interval '1 hour');
 BEGIN
+	-- Each change goes to its minute (kept for the last hour) and its hour
+	-- (kept for the last day): the hour / day sums read at most 60 / 25
+	-- rows per business, channel and type.
 	WITH d AS (DELETE FROM monitor_message_delta RETURNING *),
+	g AS (SELECT g.grain, date_trunc(g.grain, d.minute) AS start, d.*
+			FROM d CROSS JOIN (VALUES ('minute'), ('hour')) g(grain)
+		   WHERE d.minute >= CASE g.grain WHEN 'minute' THEN minutes ELSE horizon END),
 	e AS (INSERT INTO monitor_engagement_bucket AS b
-		  SELECT d.minute, d.business_id, d.channel, d.type, sum(d.messages), sum(d.sent), sum(d.delivered), sum(d.failed),
-				 sum(d.bounced), sum(d.opened), sum(d.clicked), sum(d.retries), sum(d.to_sent_n), sum(d.to_sent_s),
-				 sum(d.to_delivered_n), sum(d.to_delivered_s)
-			FROM d WHERE d.minute >= horizon GROUP BY 1, 2, 3, 4
-		  ON CONFLICT (minute, business_id, channel, type) DO UPDATE SET
+		  SELECT g.grain, g.start, g.business_id, g.channel, g.type, sum(g.messages), sum(g.sent), sum(g.delivered),
+				 sum(g.failed), sum(g.bounced), sum(g.opened), sum(g.clicked), sum(g.retries), sum(g.to_sent_n),
+				 sum(g.to_sent_s), sum(g.to_delivered_n), sum(g.to_delivered_s)
+			FROM g GROUP BY 1, 2, 3, 4, 5
+		  ON CONFLICT (grain, start, business_id, channel, type) DO UPDATE SET
 			messages = b.messages + excluded.messages, sent = b.sent + excluded.sent,
 			delivered = b.delivered + excluded.delivered, failed = b.failed + excluded.failed,
 			bounced = b.bounced + excluded.bounced, opened = b.opened + excluded.opened,
@@ -687,12 +697,12 @@ BEGIN
 			to_delivered_n = b.to_delivered_n + excluded.to_delivered_n,
 			to_delivered_s = b.to_delivered_s + excluded.to_delivered_s),
 	l AS (INSERT INTO monitor_engagement_latency AS b
-		  SELECT d.minute, d.business_id, d.channel, d.type, m.metric, m.lb, sum(m.n)
-			FROM d CROSS JOIN LATERAL (VALUES ('to_sent', d.sent_lb, d.to_sent_n),
-											  ('to_delivered', d.delivered_lb, d.to_delivered_n)) m(metric, lb, n)
-		   WHERE d.minute >= horizon AND m.lb IS NOT NULL
-		   GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(m.n) <> 0
-		  ON CONFLICT (minute, business_id, channel, type, metric, lb) DO UPDATE SET n = b.n + excluded.n),
+		  SELECT g.grain, g.start, g.business_id, g.channel, g.type, m.metric, m.lb, sum(m.n)
+			FROM g CROSS JOIN LATERAL (VALUES ('to_sent', g.sent_lb, g.to_sent_n),
+											  ('to_delivered', g.delivered_lb, g.to_delivered_n)) m(metric, lb, n)
+		   WHERE m.lb IS NOT NULL
+		   GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(m.n) <> 0
+		  ON CONFLICT (grain, start, business_id, channel, type, metric, lb) DO UPDATE SET n = b.n + excluded.n),
 	t AS (INSERT INTO monitor_template_bucket AS b
 		  SELECT date_trunc('hour', d.minute), d.business_id, d.template_code, d.channel, sum(d.messages),
 				 sum(d.failed + d.bounced)
@@ -721,8 +731,10 @@ BEGIN
 		   ON CONFLICT (day, business_id, metric, label) DO UPDATE SET value = b.value + excluded.value)
 	SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM bd) INTO folded;
 
-	DELETE FROM monitor_engagement_bucket WHERE minute < horizon;
-	DELETE FROM monitor_engagement_latency WHERE minute < horizon;
+	DELETE FROM monitor_engagement_bucket
+	 WHERE (grain = 'minute' AND start < minutes) OR (grain = 'hour' AND start < horizon);
+	DELETE FROM monitor_engagement_latency
+	 WHERE (grain = 'minute' AND start < minutes) OR (grain = 'hour' AND start < horizon);
 	DELETE FROM monitor_template_bucket WHERE hour < date_trunc('hour', horizon);
 	DELETE FROM monitor_failure_bucket WHERE hour < date_trunc('hour', horizon);
 	DELETE FROM monitor_business_day WHERE day < (now() AT TIME ZONE 'UTC')::date - 31;
@@ -756,17 +768,19 @@ DECLARE
 BEGIN
 	PERFORM monitor_fold();
 	DELETE FROM monitor_engagement;
-	WITH w(win, since) AS (VALUES ('1h', date_trunc('minute', now() - interval '1 hour')),
-								  ('1d', date_trunc('minute', now() - interval '1 day'))),
+	-- last hour: the minute buckets from now - 1 h; last day: the hour
+	-- buckets from the hour of now - 1 day (24 to 25 hours)
+	WITH w(win, grain, since) AS (VALUES ('1h', 'minute', date_trunc('minute', now() - interval '1 hour')),
+										 ('1d', 'hour', date_trunc('hour', now() - interval '1 day'))),
 	s AS (SELECT coalesce(b.business_id, nil) AS business_id, w.win, b.channel, b.type, sum(b.messages) AS messages,
 				 sum(b.sent) AS sent, sum(b.delivered) AS delivered, sum(b.failed) AS failed, sum(b.bounced) AS bounced,
 				 sum(b.opened) AS opened, sum(b.clicked) AS clicked, sum(b.retries) AS retries,
 				 sum(b.to_sent_s) / nullif(sum(b.to_sent_n), 0) AS avg_to_sent,
 				 sum(b.to_delivered_s) / nullif(sum(b.to_delivered_n), 0) AS avg_to_delivered
-			FROM monitor_engagement_bucket b JOIN w ON b.minute >= w.since
+			FROM monitor_engagement_bucket b JOIN w ON b.grain = w.grain AND b.start >= w.since
 		   GROUP BY GROUPING SETS ((b.business_id, w.win, b.channel, b.type), (w.win, b.channel, b.type))),
 	h AS (SELECT coalesce(l.business_id, nil) AS business_id, w.win, l.channel, l.type, l.metric, l.lb, sum(l.n) AS n
-			FROM monitor_engagement_latency l JOIN w ON l.minute >= w.since
+			FROM monitor_engagement_latency l JOIN w ON l.grain = w.grain AND l.start >= w.since
 		   GROUP BY GROUPING SETS ((l.business_id, w.win, l.channel, l.type, l.metric, l.lb),
 								   (w.win, l.channel, l.type, l.metric, l.lb))),
 	-- p95: in the first bucket whose cumulative count reaches 95 % of all,

@@ -116,17 +116,18 @@ COMMENT ON FUNCTION flowcomm.monitor_webhooks_waiting(int) IS 'Provider callback
 -- changed to monitor_message_delta / monitor_business_delta (append-only,
 -- no index, no row two writers fight over: one row per statement and
 -- group, as for the queue counts).  A refresh folds the deltas into small
--- time buckets -- engagement per minute, templates and failure reasons per
--- hour, business metrics per UTC day -- and prunes the buckets that left
--- their window; the hour / day figures are sums over at most 1,440 minute
--- rows per business, channel and type.  Refresh work is proportional to the
--- statements since the last refresh, never to the window or the history.
+-- time buckets -- engagement per minute (last hour) and per hour (last
+-- day), templates and failure reasons per hour, business metrics per UTC
+-- day -- and prunes the buckets that left their window; the hour / day
+-- figures are sums over at most 60 / 25 bucket rows per business, channel
+-- and type.  Refresh work is proportional to the statements since the last
+-- refresh and to the number of groups, never to the window or the history.
 -- A message counts in the bucket of its created_at, with its current state:
 -- an update (a late webhook, a retry, an admin requeue) moves its
 -- contribution by (new row - old row), so the buckets equal what a
 -- recomputation from the messages gives (monitor_rebuild does that, after a
--- load with triggers disabled).  Window edges are whole minutes (engagement)
--- or hours (templates, failure reasons) or UTC days (business metrics).
+-- load with triggers disabled).  Window edges are whole minutes (last hour),
+-- hours (last day, templates, failure reasons) or UTC days (business).
 
 -- Latency histogram: bucket 1 is <= 10 ms, bucket k >= 2 covers
 -- 10 ms * 2^((k-2)/4) .. 10 ms * 2^((k-1)/4) (four buckets per doubling),
@@ -228,7 +229,8 @@ CREATE TABLE flowcomm.monitor_message_delta (
 COMMENT ON TABLE flowcomm.monitor_message_delta IS 'Changes of the message counts not folded into the buckets yet, one row per statement and group (derived; not dumped)';
 
 CREATE TABLE flowcomm.monitor_engagement_bucket (
-	minute          timestamptz NOT NULL,
+	grain           text NOT NULL CHECK (grain IN ('minute', 'hour')),
+	start           timestamptz NOT NULL,
 	business_id     uuid NOT NULL,
 	channel         flowcomm.channel NOT NULL,
 	type            flowcomm.communication_type NOT NULL,
@@ -244,21 +246,22 @@ CREATE TABLE flowcomm.monitor_engagement_bucket (
 	to_sent_s       float8 NOT NULL,
 	to_delivered_n  bigint NOT NULL,
 	to_delivered_s  float8 NOT NULL,
-	PRIMARY KEY (minute, business_id, channel, type)
+	PRIMARY KEY (grain, start, business_id, channel, type)
 );
-COMMENT ON TABLE flowcomm.monitor_engagement_bucket IS 'Outbound messages per created minute (last day), business, channel and type with their current state: counts, retries, latency sums (derived; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_engagement_bucket IS 'Outbound messages per created minute (last hour) and hour (last day), business, channel and type with their current state: counts, retries, latency sums (derived; not dumped)';
 
 CREATE TABLE flowcomm.monitor_engagement_latency (
-	minute       timestamptz NOT NULL,
+	grain        text NOT NULL CHECK (grain IN ('minute', 'hour')),
+	start        timestamptz NOT NULL,
 	business_id  uuid NOT NULL,
 	channel      flowcomm.channel NOT NULL,
 	type         flowcomm.communication_type NOT NULL,
 	metric       text NOT NULL CHECK (metric IN ('to_sent', 'to_delivered')),
 	lb           smallint NOT NULL,
 	n            bigint NOT NULL,
-	PRIMARY KEY (minute, business_id, channel, type, metric, lb)
+	PRIMARY KEY (grain, start, business_id, channel, type, metric, lb)
 );
-COMMENT ON TABLE flowcomm.monitor_engagement_latency IS 'Histogram of seconds queued -> sent / delivered per created minute, business, channel and type (bucket lb: monitor_latency_index); the p95 comes from it (derived; not dumped)';
+COMMENT ON TABLE flowcomm.monitor_engagement_latency IS 'Histogram of seconds queued -> sent / delivered per created minute (last hour) and hour (last day), business, channel and type (bucket lb: monitor_latency_index); the p95 comes from it (derived; not dumped)';
 
 CREATE TABLE flowcomm.monitor_template_bucket (
 	hour           timestamptz NOT NULL,
