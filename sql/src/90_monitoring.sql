@@ -1002,7 +1002,7 @@ BEGIN
 	 ORDER BY 1, 2, 3, 4;
 END
 $$;
-COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int, interval) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (recomputes the rollup when older than refresh_every)';
+COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int, interval) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (refreshes the rollup when older than refresh_every)';
 
 CREATE FUNCTION flowcomm.monitor_business_metrics(top_n int DEFAULT 0,
 	OUT business text, OUT metric text, OUT label text, OUT value float8)

@@ -425,7 +425,7 @@ COMMENT ON FUNCTION flowcomm.monitor_top_businesses(int) IS 'Internal: the top_n
 COMMENT ON FUNCTION flowcomm.monitor_business_label(uuid, uuid[]) IS 'Internal: a business''s Prometheus label: its id when in the top list, "other", or "all" for the nil uuid';
 
 --@function flowcomm.monitor_engagement_metrics
-COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int, interval) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (recomputes the rollup when older than refresh_every)';
+COMMENT ON FUNCTION flowcomm.monitor_engagement_metrics(int, interval) IS 'Delivery and engagement of the last hour / day per channel and type, for business "all", the top_n businesses and "other" (refreshes the rollup when older than refresh_every)';
 
 --@function flowcomm.monitor_business_metrics
 COMMENT ON FUNCTION flowcomm.monitor_business_metrics(int) IS 'Business metrics of the last 30 days (see monitor_business_metric) for business "all", the top_n businesses and "other"';
